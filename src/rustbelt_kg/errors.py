@@ -1,0 +1,138 @@
+"""The one exception hierarchy of rustbelt-kg.
+
+Every error the library raises on purpose derives from :class:`RustbeltError`
+and carries the exit code the command line uses for it::
+
+    RustbeltError                      exit 5  (unexpected runtime failure)
+    ├── UsageError                     exit 2  (bad option, unknown name)
+    │   └── UnknownQueryError          exit 2  (lists the stored queries)
+    ├── SyntaxProblem                  exit 3  (file, line and column)
+    │   ├── RdfSyntaxError             exit 3  (Turtle, TriG, N-Triples ...)
+    │   └── QuerySyntaxError           exit 3  (SPARQL)
+    ├── DataProblem                    exit 1  (the graph is not what it claims)
+    │   ├── ValidationFailed           exit 1  (SHACL violations)
+    │   ├── CheckFailed                exit 1  (quotes, offsets, coverage, QC)
+    │   └── QueryMismatch              exit 1  (stored query vs. expected result)
+    ├── StoreError                     exit 5  (opening or writing a store)
+    └── EndpointError                  exit 4  (remote SPARQL endpoint)
+        ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
+        ├── EndpointTimeout            exit 4
+        ├── RateLimited                exit 4  (HTTP 429 after the retries)
+        └── MalformedResponse          exit 4  (not SPARQL results JSON)
+
+The CLI catches :class:`RustbeltError` once, prints ``str(error)`` and exits
+with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RustbeltError(Exception):
+    """Base class of every error rustbelt-kg raises on purpose."""
+
+    exit_code = 5
+
+
+class UsageError(RustbeltError):
+    """The command was called with words that do not fit."""
+
+    exit_code = 2
+
+
+class UnknownQueryError(UsageError):
+    """A stored query name that does not exist; names the ones that do."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name = name
+        self.available = sorted(available)
+        listing = "\n".join(f"  {n}" for n in self.available)
+        super().__init__(f"no stored query named {name!r}; available queries:\n{listing}")
+
+
+class SyntaxProblem(RustbeltError):
+    """A text that does not parse. ``line`` and ``column`` are 1-based."""
+
+    exit_code = 3
+
+    def __init__(
+        self, message: str, *, path: Path | str | None, line: int | None, column: int | None
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        where = self.path or "<input>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+class RdfSyntaxError(SyntaxProblem):
+    """An RDF file (Turtle, TriG, N-Triples, N-Quads ...) that does not parse."""
+
+
+class QuerySyntaxError(SyntaxProblem):
+    """A SPARQL query or update that does not parse."""
+
+
+class DataProblem(RustbeltError):
+    """The graph parses but is not what it should be."""
+
+    exit_code = 1
+
+
+class ValidationFailed(DataProblem):
+    """SHACL validation found violations; ``report`` is the readable report."""
+
+    def __init__(self, report: str, result: object | None = None) -> None:
+        self.report = report
+        self.result = result
+        super().__init__(report)
+
+
+class CheckFailed(DataProblem):
+    """A provenance or quality check found problems; one line each in ``problems``."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        self.what = what
+        self.problems = problems
+        body = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{what}: {len(problems)} problem(s)\n{body}")
+
+
+class QueryMismatch(DataProblem):
+    """A stored query's answer differs from its expected result file."""
+
+
+class StoreError(RustbeltError):
+    """A store could not be opened, read or written."""
+
+
+class EndpointError(RustbeltError):
+    """A remote SPARQL endpoint failed; nothing was written."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, endpoint: str | None = None) -> None:
+        self.endpoint = endpoint
+        super().__init__(f"{endpoint}: {message}" if endpoint else message)
+
+
+class EndpointUnavailable(EndpointError):
+    """The endpoint refused the connection or answered with a server error."""
+
+
+class EndpointTimeout(EndpointError):
+    """The endpoint did not answer in time."""
+
+
+class RateLimited(EndpointError):
+    """The endpoint kept answering 429 Too Many Requests."""
+
+
+class MalformedResponse(EndpointError):
+    """The endpoint's answer was not the SPARQL results document it should be."""

@@ -1,0 +1,200 @@
+"""Quotes, offsets and sentences: tying every claim to the exact words of the article.
+
+A claim's evidence is a W3C Web Annotation ``oa:SpecificResource`` on the stored article text
+with two selectors: an ``oa:TextQuoteSelector`` (``exact``, ``prefix``, ``suffix``) and an
+``oa:TextPositionSelector`` (``start``, ``end``; 0-based code-point offsets, end exclusive).
+:func:`check` verifies both against the text; :func:`uncovered_sentences` lists the article's
+sentences no claim quotes.
+
+>>> text = "One fact. Another fact."
+>>> locate(text, "Another")
+(10, 17)
+>>> [s.text for s in sentences(text)]
+['One fact.', 'Another fact.']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .namespaces import CLAIM, PROVENANCE_GRAPH, RBO
+
+#: How many characters of context ``oa:prefix`` and ``oa:suffix`` keep.
+CONTEXT = 32
+
+OA = "http://www.w3.org/ns/oa#"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence (or a heading line) of the source text, with its offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the graph says a claim rests on."""
+
+    claim: str
+    exact: str | None
+    prefix: str | None
+    suffix: str | None
+    start: int | None
+    end: int | None
+
+
+def sha256(text: str) -> str:
+    """The SHA-256 of ``text`` encoded as UTF-8, in lowercase hexadecimal."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def locate(text: str, exact: str, occurrence: int = 1) -> tuple[int, int]:
+    """The offsets of the ``occurrence``-th appearance of ``exact`` in ``text``.
+
+    Raises :class:`UsageError` when the quote is missing, or appears more than once and no
+    occurrence was asked for explicitly (pass ``occurrence`` to choose).
+    """
+    positions = [m.start() for m in re.finditer(re.escape(exact), text)]
+    if not positions:
+        raise UsageError(f"quote not found in the source text: {exact!r}")
+    if occurrence < 1 or occurrence > len(positions):
+        raise UsageError(f"quote {exact!r} occurs {len(positions)} time(s), not {occurrence}")
+    start = positions[occurrence - 1]
+    return start, start + len(exact)
+
+
+def context(text: str, start: int, end: int, width: int = CONTEXT) -> tuple[str, str]:
+    """The ``oa:prefix`` and ``oa:suffix`` of the span ``[start, end)``."""
+    return text[max(0, start - width) : start], text[end : end + width]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'A-Z0-9])")
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split the text into sentences: first into lines, then at sentence ends."""
+    found: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            begin = 0
+            for match in _SENTENCE_END.finditer(line):
+                cut = match.start()
+                # keep a closing quote mark with the sentence it closes
+                while cut < len(line) and line[cut] in "\"'":
+                    cut += 1
+                found.append(Sentence(offset + begin, offset + cut, line[begin:cut]))
+                begin = match.end()
+            found.append(Sentence(offset + begin, offset + len(line), line[begin:]))
+        offset += len(line) + 1
+    return found
+
+
+def sentence_at(text: str, start: int, end: int | None = None) -> Sentence | None:
+    """The sentence containing offset ``start`` (or the first one overlapping the span)."""
+    stop = start + 1 if end is None else max(end, start + 1)
+    for sentence in sentences(text):
+        if sentence.start < stop and start < sentence.end:
+            return sentence
+    return None
+
+
+def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
+    """Every claim with the selectors its provenance gives (``None`` where missing)."""
+    query = f"""
+        PREFIX oa: <{OA}>
+        PREFIX rbo: <{RBO}>
+        SELECT ?claim ?exact ?prefix ?suffix ?start ?end WHERE {{
+          GRAPH <{PROVENANCE_GRAPH}> {{
+            ?claim a rbo:Claim .
+            OPTIONAL {{
+              ?claim rbo:evidence ?target .
+              OPTIONAL {{ ?target oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+                         OPTIONAL {{ ?q oa:prefix ?prefix }} OPTIONAL {{ ?q oa:suffix ?suffix }} }}
+              OPTIONAL {{ ?target oa:hasSelector ?p . ?p a oa:TextPositionSelector ;
+                         oa:start ?start ; oa:end ?end }}
+            }}
+          }}
+        }} ORDER BY ?claim
+    """
+    for row in dataset.query(query):
+        yield Evidence(
+            claim=str(row.claim),
+            exact=None if row.exact is None else str(row.exact),
+            prefix=None if row.prefix is None else str(row.prefix),
+            suffix=None if row.suffix is None else str(row.suffix),
+            start=None if row.start is None else int(row.start),
+            end=None if row.end is None else int(row.end),
+        )
+
+
+def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Problems with the claims' provenance; an empty list means every claim is sound.
+
+    Checks that every claim graph is declared a claim with evidence, that every quote sits
+    verbatim at its offsets with the recorded prefix and suffix, that every declared claim has
+    a non-empty graph, and that the stored text's recorded SHA-256 matches.
+    """
+    problems: list[str] = []
+    declared: dict[str, Evidence] = {}
+    for item in evidence(dataset):
+        declared.setdefault(item.claim, item)
+        name = item.claim.removeprefix(CLAIM)
+        if item.exact is None:
+            problems.append(f"claim {name}: no oa:TextQuoteSelector with oa:exact")
+            continue
+        if item.start is None or item.end is None:
+            problems.append(f"claim {name}: no oa:TextPositionSelector with oa:start and oa:end")
+            continue
+        at = source_text[item.start : item.end]
+        if at != item.exact:
+            problems.append(
+                f"claim {name}: quote {item.exact!r} is not at {item.start}-{item.end} "
+                f"(the text there is {at!r})"
+            )
+            continue
+        prefix, suffix = context(source_text, item.start, item.end)
+        if item.prefix is not None and not prefix.endswith(item.prefix):
+            problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
+        if item.suffix is not None and not suffix.startswith(item.suffix):
+            problems.append(f"claim {name}: oa:suffix {item.suffix!r} does not follow the quote")
+
+    graphs = {str(g.identifier) for g in dataset.graphs() if str(g.identifier).startswith(CLAIM)}
+    for graph in sorted(graphs - set(declared)):
+        problems.append(f"graph {graph}: holds facts but is not a claim with a quote")
+    for claim in sorted(set(declared) - graphs):
+        problems.append(f"claim {claim.removeprefix(CLAIM)}: declared but asserts no triple")
+    for graph in sorted(graphs):
+        if len(dataset.graph(graph)) == 0 and graph in declared:
+            problems.append(f"claim {graph.removeprefix(CLAIM)}: its graph is empty")
+
+    digests = list(
+        dataset.query(
+            f"PREFIX rbo: <{RBO}> SELECT ?digest WHERE {{ GRAPH <{PROVENANCE_GRAPH}> "
+            f"{{ ?text a rbo:SourceText ; rbo:sha256 ?digest }} }}"
+        )
+    )
+    actual = sha256(source_text)
+    if not digests:
+        problems.append("the source text has no recorded rbo:sha256")
+    for row in digests:
+        if str(row.digest) != actual:
+            problems.append(f"the source text's SHA-256 is {actual}, the graph records {row.digest}")
+    return problems
+
+
+def uncovered_sentences(dataset, source_text: str) -> list[Sentence]:  # type: ignore[no-untyped-def]
+    """The sentences of the text that no claim's quote overlaps."""
+    spans = [
+        (e.start, e.end) for e in evidence(dataset) if e.start is not None and e.end is not None
+    ]
+    return [
+        s for s in sentences(source_text) if not any(a < s.end and s.start < b for a, b in spans)
+    ]
