@@ -1,0 +1,368 @@
+"""Curated Wikidata links, their QC queries, and reconciliation against a local server."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import BNode, Graph, Literal
+from rdflib.compare import isomorphic
+from wikidata_server import (
+    EXPECTED_ITEMS,
+    ROOT,
+    make_project,
+    tree_bytes,
+    wikidata_endpoint_fixture,  # noqa: F401 (fixture)
+)
+
+from rustbelt_kg import link, namespaces, sssom
+from rustbelt_kg.cli import cli
+from rustbelt_kg.errors import CheckFailed, SyntaxProblem
+from rustbelt_kg.project import Project
+from rustbelt_kg.wikidata import WikidataClient
+
+RB, WD = namespaces.RB, namespaces.WD
+LINKS_TSV = ROOT / "data" / "links" / "wikidata.sssom.tsv"
+LINKS_TTL = ROOT / "data" / "links" / "wikidata.ttl"
+#: CI clones the project beside a read-only copy of shared/: <clone>/../shared.
+VERIFIED_IDS = ROOT.parent / "shared" / "wikidata" / "verified-ids.tsv"
+QC_DIR = ROOT / "queries" / "qc"
+INVALID_DIR = Path(__file__).parent / "fixtures" / "wikidata" / "qc"
+DECOY = ("Q92277", "Q999000")
+
+
+def verified_ids() -> dict[str, str]:
+    """Identifier -> status (verified, likely) from ../shared/wikidata/verified-ids.tsv."""
+    if not VERIFIED_IDS.is_file():
+        pytest.fail(f"{VERIFIED_IDS} is missing: the shared/ folder must sit beside the clone")
+    with VERIFIED_IDS.open(encoding="utf-8") as rows:
+        return {row["wikidata_id"]: row["status"] for row in csv.DictReader(rows, delimiter="\t")}
+
+
+def fast_client(endpoint: str) -> WikidataClient:
+    return WikidataClient(endpoint, timeout=10, retries=0, min_interval=0.0)
+
+
+@pytest.fixture
+def fast_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rustbelt_kg.cli.wikidata as commands
+
+    monkeypatch.setattr(commands, "_client", lambda endpoint, timeout: fast_client(endpoint))
+
+
+# -- the curated links -------------------------------------------------------------------------
+
+
+def test_curated_tsv_and_turtle_say_exactly_the_same() -> None:
+    from_tsv = Graph()
+    for s, p, o, _ in sssom.to_quads(sssom.read_tsv(LINKS_TSV)):
+        from_tsv.add((s, p, o))
+    from_ttl = Graph().parse(LINKS_TTL, format="turtle")
+    assert len(from_ttl) > 0
+    assert isomorphic(from_tsv, from_ttl)
+    assert LINKS_TTL.read_text(encoding="utf-8") == link.links_ttl(sssom.read_tsv(LINKS_TSV))
+
+
+def test_every_linked_item_is_a_verified_identifier() -> None:
+    known = verified_ids()
+    mset = sssom.read_tsv(LINKS_TSV)
+    assert mset.mappings
+    for m in mset.mappings:
+        assert m.object_id.startswith(WD)
+        assert m.object_id[len(WD):] in known, m
+
+
+def test_likely_identifiers_carry_lower_confidence_and_a_review_flag() -> None:
+    known = verified_ids()
+    for m in sssom.read_tsv(LINKS_TSV).mappings:
+        status = known[m.object_id[len(WD):]]
+        assert m.comment is not None and m.comment.startswith(status), m
+        assert m.confidence == (0.7 if status == "likely" else 0.95), m
+    hit = [m for m in sssom.read_tsv(LINKS_TSV).mappings
+           if m.subject_id == RB + "harbin-institute-of-technology"]
+    assert [m.confidence for m in hit] == [0.7]
+
+
+def test_every_link_has_a_record_with_an_iri_and_no_blank_nodes() -> None:
+    graph = Graph().parse(LINKS_TTL, format="turtle")
+    assert not [t for t in graph if any(isinstance(term, BNode) for term in t)]
+    for m in sssom.read_tsv(LINKS_TSV).mappings:
+        assert m.record_id == link.record_id(m.subject_id)
+        assert m.record_id.startswith(namespaces.LINKS_GRAPH + "#")
+
+
+def test_curated_entities_are_the_article_entities_with_their_labels() -> None:
+    project = Project(ROOT)
+    entities = {e.iri: e for e in link.project_entities(project)}
+    linked = [m for m in sssom.read_tsv(LINKS_TSV).mappings if m.subject_id.startswith(RB)]
+    assert len(linked) == 10
+    for m in linked:
+        assert m.subject_id in entities, f"{m.subject_id} is not a typed entity of the article"
+        assert Literal(m.subject_label, lang="en") in entities[m.subject_id].labels
+
+
+def test_wikidata_qc_queries_pass_on_the_project() -> None:
+    assert link.qc_violations(Project(ROOT)) == []
+
+
+QC_QUERIES = sorted(QC_DIR.glob("wikidata-*-violation.rq"))
+
+
+@pytest.mark.parametrize("query", QC_QUERIES, ids=lambda p: p.stem)
+def test_each_invalid_example_fires_its_qc_query(query: Path) -> None:
+    example = INVALID_DIR / query.name.replace("-violation.rq", "-invalid.trig")
+    assert example.is_file(), f"{query.name} has no invalid example"
+    assert query.read_text(encoding="utf-8").startswith("#+ title: ")
+    store = ox.Store()
+    store.load(path=str(example), format=ox.RdfFormat.TRIG)
+    rows = list(store.query(query.read_text(encoding="utf-8"), use_default_graph_as_union=True))
+    assert rows, f"{example.name} does not fire {query.name}"
+
+
+def test_there_are_five_wikidata_qc_queries() -> None:
+    assert [q.stem for q in QC_QUERIES] == [
+        "wikidata-id-format-violation", "wikidata-jilin-city-violation",
+        "wikidata-mapping-record-violation", "wikidata-one-item-per-entity-violation",
+        "wikidata-shared-item-violation",
+    ]
+
+
+# -- todo ------------------------------------------------------------------------------------
+
+
+def test_todo_lists_typed_entities_without_a_link(tmp_path: Path) -> None:
+    project = Project(make_project(tmp_path, keep=tuple(EXPECTED_ITEMS)))
+    assert [e.iri[len(RB):] for e in link.todo(project)] == [
+        "hit-incubator-park", "northeast-china", "wan-long",
+    ]
+
+
+def test_todo_on_the_article_lists_the_entities_without_an_item() -> None:
+    missing = {e.iri[len(RB):] for e in link.todo(Project(ROOT))}
+    assert {"northeast-china", "schneider-electric", "china-daily", "harbin-world-wide-welding",
+            "sanhao-street", "hit-incubator-park", "shenyang-makers-space", "wan-long",
+            "ke-dongyue", "fan-feifei", "zhou-huiying", "liu-ce", "liu-mingtai"} <= missing
+    assert not missing & set(EXPECTED_ITEMS)
+
+
+def test_todo_command_prints_one_entity_per_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path, keep=tuple(EXPECTED_ITEMS))
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--todo"])
+    assert result.exit_code == 0, result.output
+    assert "rb:wan-long\tWan Long\tPerson" in result.stdout
+    assert "3 linkable entities without a Wikidata link" in result.output
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+
+
+def reconcile_mini(tmp_path: Path, endpoint: str, **kwargs: object) -> list[link.Candidate]:
+    project = Project(make_project(tmp_path))
+    return link.reconcile(link.project_entities(project),
+                          link.class_links(link.read_links(project)), fast_client(endpoint))
+
+
+def test_reconciliation_finds_the_verified_item_and_no_decoy(
+    tmp_path: Path, wikidata_endpoint: str
+) -> None:
+    candidates = reconcile_mini(tmp_path, wikidata_endpoint)
+    best: dict[str, str] = {}
+    for c in candidates:
+        best.setdefault(c.entity.iri[len(RB):], c.item[len(WD):])
+    assert best == EXPECTED_ITEMS
+    assert not [c.item for c in candidates if c.item[len(WD):].startswith(DECOY)]
+
+
+def test_filters_are_what_drop_the_decoys(tmp_path: Path, wikidata_endpoint: str) -> None:
+    project = Project(make_project(tmp_path))
+    entities = {e.iri[len(RB):]: e for e in link.project_entities(project)}
+    client = fast_client(wikidata_endpoint)
+    unfiltered = {
+        name: {str(r["item"])[len(WD):] for r in client.select(
+            link.candidate_query(entities[name], [], None))[1]}
+        for name in ("jilin", "liaoning", "shenyang", "changchun", "heilongjiang", "china")
+    }
+    assert unfiltered["jilin"] == {"Q45208", "Q92277"}
+    assert unfiltered["liaoning"] == {"Q43934", "Q999000001"}
+    assert unfiltered["shenyang"] == {"Q11720", "Q999000002"}
+    assert unfiltered["changchun"] == {"Q92161", "Q999000003"}
+    assert unfiltered["heilongjiang"] == {"Q19206", "Q999000004"}
+    assert unfiltered["china"] == {"Q148", "Q999000005"}
+
+
+def test_chinese_labels_find_items_too(tmp_path: Path, wikidata_endpoint: str) -> None:
+    entity = link.LocalEntity(RB + "jilin", (namespaces.RBO + "Province",),
+                              (Literal("吉林省", lang="zh"),))
+    found = link.reconcile([entity], {namespaces.RBO + "Province": WD + "Q1615742"},
+                           fast_client(wikidata_endpoint))
+    assert [(c.item[len(WD):], c.match_string, c.score) for c in found] == [
+        ("Q45208", "吉林省", 1.0)]
+
+
+def test_scores_come_from_visible_features(tmp_path: Path, wikidata_endpoint: str) -> None:
+    by_entity = {c.entity.iri[len(RB):]: c for c in reconcile_mini(tmp_path, wikidata_endpoint)}
+    assert by_entity["liaoning"].describe() == \
+        "label 'Liaoning' 0.5 + class 0.3 + country 0.2 = 1.000"
+    assert by_entity["china"].describe() == "alias 'China' 0.35 + class 0.3 = 0.650"
+    assert by_entity["pediatrician"].describe() == "label 'pediatrician' 0.5 = 0.500"
+
+
+def run_link(project: Path, endpoint: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--endpoint", endpoint,
+                                      *args])
+    return result.exit_code, result.output
+
+
+def test_accept_threshold_links_the_sure_candidates_in_both_files(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p")
+    review = tmp_path / "review.sssom.tsv"
+    code, output = run_link(project, wikidata_endpoint, "--accept-threshold", "0.9",
+                            "-o", str(review))
+    assert code == 0, output
+    mset = link.read_links(Project(project))
+    added = {m.subject_id[len(RB):]: m for m in mset.mappings if m.subject_id.startswith(RB)}
+    assert {k: m.object_id[len(WD):] for k, m in added.items()} == {
+        k: EXPECTED_ITEMS[k] for k in ("heilongjiang", "jilin", "liaoning", "shenyang",
+                                       "changchun", "harbin-institute-of-technology")}
+    jilin = added["jilin"]
+    assert jilin.mapping_justification.endswith("CompositeMatching")
+    assert jilin.curation_rule_text == "accepted by `rustbelt-kg link --accept-threshold 0.9`"
+    assert jilin.confidence == 1.0 and jilin.record_id == namespaces.LINKS_GRAPH + "#jilin"
+    ttl = (project / "data" / "links" / "wikidata.ttl").read_text(encoding="utf-8")
+    assert ttl == link.links_ttl(mset)
+    assert link.qc_violations(Project(project)) == []
+    rows = sssom.read_tsv(review).mappings
+    assert len(rows) == len(EXPECTED_ITEMS)
+    assert all(r.subject_id.startswith(RB) for r in rows)
+
+
+def test_conflicting_candidate_is_reported_and_the_curated_link_kept(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p")
+    links = Project(project)
+    wrong = sssom.Mapping(RB + "changchun", link.SKOS_EXACT, WD + "Q92277",
+                          link.SEMAPV + "ManualMappingCuration",
+                          record_id=link.record_id(RB + "changchun"), confidence=0.9,
+                          mapping_date="2026-01-01", subject_type="owl named individual")
+    curated = link.read_links(links)
+    curated.mappings.append(wrong)
+    link.write_links(links, curated)
+    review = tmp_path / "review.sssom.tsv"
+    code, output = run_link(project, wikidata_endpoint, "--accept-threshold", "0.9",
+                            "-o", str(review))
+    assert code == 0, output
+    assert "CONFLICT (curated link kept): rb:changchun: best candidate wd:Q92161" in output
+    after = {m.subject_id: m.object_id for m in link.read_links(links).mappings}
+    assert after[RB + "changchun"] == WD + "Q92277"
+    row = next(r for r in sssom.read_tsv(review).mappings if r.subject_id == RB + "changchun")
+    assert "CONFLICT: the curated link is wd:Q92277" in (row.comment or "")
+    with pytest.raises(CheckFailed, match="curated as wd:Q92277"):
+        link.apply_mappings(links, [row.with_(record_id=link.record_id(row.subject_id))])
+
+
+def test_apply_adds_only_the_rows_a_reviewer_accepted(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p")
+    review = tmp_path / "review.sssom.tsv"
+    assert run_link(project, wikidata_endpoint, "-o", str(review))[0] == 0
+    assert link.read_links(Project(project)).mappings == \
+        sssom.read_tsv(make_project(tmp_path / "q") / "data/links/wikidata.sssom.tsv").mappings
+    text = review.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    columns = lines[header].split("\t")
+    agree, who = columns.index("reviewer_agreement"), columns.index("reviewer_label")
+    for i in range(header + 1, len(lines)):
+        cells = lines[i].split("\t")
+        if cells[columns.index("subject_id")] in ("rb:china", "rb:france"):
+            cells[agree], cells[who] = ("1" if "china" in cells[0] else "-1"), "A Reviewer"
+            lines[i] = "\t".join(cells)
+    review.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--apply", str(review)])
+    assert result.exit_code == 0, result.output
+    assert "1 link(s) added" in result.output
+    added = [m for m in link.read_links(Project(project)).mappings if m.subject_id.startswith(RB)]
+    assert [(m.subject_id, m.object_id, m.reviewer_label) for m in added] == [
+        (RB + "china", WD + "Q148", "A Reviewer")]
+
+
+def test_apply_refuses_an_accepted_row_without_a_reviewer(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p")
+    review = tmp_path / "review.sssom.tsv"
+    assert run_link(project, wikidata_endpoint, "-o", str(review))[0] == 0
+    mset = sssom.read_tsv(review)
+    mset.mappings[0] = mset.mappings[0].with_(reviewer_agreement=1.0)
+    sssom.write_tsv(mset, review)
+    before = tree_bytes(project)
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--apply", str(review)])
+    assert result.exit_code == 2 and "needs a reviewer_label" in result.output
+    assert tree_bytes(project) == before
+
+
+def test_apply_refuses_a_link_that_breaks_wikidata_qc(tmp_path: Path) -> None:
+    project = Project(make_project(tmp_path))
+    before = tree_bytes(project.root)
+    bad = sssom.Mapping(RB + "jilin", link.SKOS_EXACT, WD + "Q92277",
+                        link.SEMAPV + "CompositeMatching", record_id=link.record_id(RB + "jilin"),
+                        confidence=0.9, mapping_date="2026-01-01")
+    with pytest.raises(CheckFailed, match="wikidata-jilin-city-violation.rq"):
+        link.apply_mappings(project, [bad])
+    assert tree_bytes(project.root) == before
+
+
+# -- SSSOM/TSV -------------------------------------------------------------------------------
+
+
+def test_sssom_tsv_round_trips_quotes_tabs_and_several_match_fields() -> None:
+    mset = sssom.MappingSet("https://example.org/set", {"rb": RB, "wd": WD}, [
+        sssom.Mapping(RB + "a", link.SKOS_EXACT, WD + "Q1", link.SEMAPV + "LexicalMatching",
+                      confidence=0.123456, object_match_field=(link.RDFS_LABEL,
+                      "http://www.w3.org/2004/02/skos/core#altLabel"),
+                      comment='says "hi"\tthere', mapping_date="2026-01-01"),
+    ], {"license": "https://creativecommons.org/licenses/by/4.0/"})
+    text = sssom.dumps_tsv(mset)
+    assert text.startswith("#curie_map:\n#  rb: https://w3id.org/rustbelt-kg/id/\n")
+    assert "\t0.123\t" in text and "rdfs:label|skos:altLabel" in text
+    again = sssom.loads_tsv(text)
+    assert again.mappings == [mset.mappings[0].with_(confidence=0.123)]
+    assert again.metadata == mset.metadata
+
+
+def test_sssom_reader_discards_unknown_columns_and_rejects_unknown_prefixes() -> None:
+    header = "#curie_map:\n#  rb: https://w3id.org/rustbelt-kg/id/\n#mapping_set_id: https://e.org/s\n"
+    row = "subject_id\tpredicate_id\tobject_id\tmapping_justification\tnote\n"
+    good = sssom.loads_tsv(header + row + "rb:a\tskos:exactMatch\trb:b\tsemapv:X\tignored\n")
+    assert [m.object_id for m in good.mappings] == [RB + "b"]
+    with pytest.raises(SyntaxProblem) as caught:
+        sssom.loads_tsv(header + row + "rb:a\tskos:exactMatch\twd:Q1\tsemapv:X\t\n", path="f.tsv")
+    assert caught.value.line == 5 and "wd" in str(caught.value)
+
+
+def test_link_modes_do_not_mix(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--todo",
+                                      "--accept-threshold", "0.9"])
+    assert result.exit_code == 2 and "use one of --todo" in result.output
+
+
+def test_sync_rewrites_the_turtle_from_a_hand_edited_tsv(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    tsv = project / "data" / "links" / "wikidata.sssom.tsv"
+    row = ("rbgl:china\trb:china\tChina\tskos:exactMatch\twd:Q148\tPeople's Republic of China"
+           "\tsemapv:ManualMappingCuration\tsomeone\towl named individual\t2026-11-26\t0.95"
+           "\tverified: added by hand\n")
+    tsv.write_text(tsv.read_text(encoding="utf-8") + row, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--sync"])
+    assert result.exit_code == 0, result.output
+    ttl = (project / "data" / "links" / "wikidata.ttl").read_text(encoding="utf-8")
+    assert "rb:china skos:exactMatch wd:Q148 ." in ttl
+    assert ttl == link.links_ttl(link.read_links(Project(project)))
