@@ -1,0 +1,266 @@
+"""The main job: load, validate, check, replace the store, export, run the queries.
+
+:func:`build` parses every source file first, so a syntax error writes nothing. Then it
+validates the data against the SHACL shapes, checks every claim's provenance against the
+article text, replaces the store atomically, writes one export per RDF format to
+``dist/``, runs the QC violation queries (any row is a failure) and compares every
+stored query's answer with its expected result. Data problems do not stop the build: the
+store, the exports and the published JSON-LD context (``context/rustbelt.jsonld``, from
+:data:`namespaces.PREFIXES`) always reflect the sources that parsed, so the problems can be
+investigated with ``query`` and ``describe``. They are collected in
+:attr:`BuildSummary.problems`; :meth:`BuildSummary.raise_for_problems` raises them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rustbelt_kg import namespaces
+from rustbelt_kg.errors import CheckFailed, DataProblem, QueryMismatch, ValidationFailed
+from rustbelt_kg.export import (
+    RDF_FORMATS,
+    Quad,
+    atomic_write,
+    compact_iri,
+    context_text,
+    export,
+    nt_term,
+)
+from rustbelt_kg.load import load_quads, load_shapes, to_dataset
+from rustbelt_kg.query import check_expected, list_qc_queries, list_queries, run_query
+from rustbelt_kg.store import Store, open_store
+
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph
+
+    from rustbelt_kg.project import Project
+
+__all__ = [
+    "EXPORT_NAME",
+    "BuildSummary",
+    "build",
+    "check_provenance",
+    "count_shapes",
+    "run_qc",
+    "run_stored_queries",
+    "validate_quads",
+]
+
+#: Exports are ``dist/<EXPORT_NAME>.<extension>``, one per RDF format.
+EXPORT_NAME = "rustbelt-kg"
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced and found."""
+
+    triples: int = 0
+    quads: int = 0
+    graphs: int = 0
+    entities: int = 0
+    claims: int = 0
+    facts: int = 0
+    shapes: int = 0
+    conforms: bool = True
+    violations: int = 0
+    queries_passed: int = 0
+    queries_total: int = 0
+    qc_passed: int = 0
+    qc_total: int = 0
+    seconds: float = 0.0
+    exports: list[Path] = field(default_factory=list)
+    problems: list[DataProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing failed."""
+        return not self.problems
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The summary as (label, value) pairs."""
+        return [
+            ("triples (union)", str(self.triples)),
+            ("quads", str(self.quads)),
+            ("named graphs", str(self.graphs)),
+            ("entities (rb:)", str(self.entities)),
+            ("claims", str(self.claims)),
+            ("facts (triples in claims)", str(self.facts)),
+            ("shapes", str(self.shapes)),
+            ("conforms", "yes" if self.conforms else f"no ({self.violations} violation(s))"),
+            ("stored queries", f"{self.queries_passed}/{self.queries_total} pass"),
+            ("QC queries", f"{self.qc_passed}/{self.qc_total} pass"),
+            ("exports", ", ".join(p.name for p in self.exports) or "none"),
+            ("time", f"{self.seconds:.2f} s"),
+        ]
+
+    def render(self) -> str:
+        """A plain-text summary, one ``label: value`` line each."""
+        width = max(len(label) for label, _ in self.rows())
+        return "".join(f"{label:<{width}}  {value}\n" for label, value in self.rows())
+
+    def raise_for_problems(self) -> None:
+        """Raise the problem found (or one :class:`DataProblem` listing them all)."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise DataProblem("\n\n".join(str(p) for p in self.problems))
+
+
+# -- steps --------------------------------------------------------------------------------
+
+
+def _graphs_for_validation(quads: list[Quad]) -> tuple[Graph, Graph]:
+    """(data, ontology): the union of every graph but the ontology, and the ontology."""
+    from rdflib import Graph
+
+    data, ontology = Graph(), Graph()
+    for s, p, o, g in quads:
+        target = ontology if g is not None and str(g) == namespaces.ONTOLOGY_GRAPH else data
+        target.add((s, p, o))
+    return data, ontology
+
+
+def validate_quads(quads: list[Quad], shapes: Graph) -> Any:
+    """SHACL-validate ``quads`` (ontology graph apart) against ``shapes``.
+
+    Returns the :class:`rustbelt_kg.validate.ValidationResult`.
+    """
+    from rustbelt_kg import validate
+
+    data, ontology = _graphs_for_validation(quads)
+    return validate.validate(data, shapes, ontology)
+
+
+def check_provenance(project: Project, dataset: Dataset) -> list[str]:
+    """Problems with the claims' quotes and offsets (:func:`rustbelt_kg.provenance.check`)."""
+    from rustbelt_kg import provenance
+
+    return provenance.check(dataset, project.article_text())
+
+
+def _show_row(row: dict[str, Any]) -> str:
+    return " ".join(
+        f"?{k}={compact_iri(str(v), strict=False) or nt_term(v)}" for k, v in row.items()
+    )
+
+
+def run_qc(project: Project, store: Store) -> tuple[int, int, list[str]]:
+    """Run the QC violation queries: (passed, total, problems); any row is a problem."""
+    problems: list[str] = []
+    queries = list_qc_queries(project)
+    passed = 0
+    for query in queries:
+        result = run_query(store, query)
+        rows = result.rows if result.kind == "select" else []
+        failed = bool(rows) if result.kind == "select" else bool(result.boolean)
+        if not failed:
+            passed += 1
+            continue
+        intent = f" ({query.title})" if query.title else ""
+        problems.append(f"{query.name}{intent}: {len(rows) or 1} violation(s)")
+        problems.extend(f"    {_show_row(row)}" for row in rows[:20])
+        if len(rows) > 20:
+            problems.append(f"    ... and {len(rows) - 20} more")
+    return passed, len(queries), problems
+
+
+def run_stored_queries(project: Project, store: Store) -> tuple[int, int, list[str]]:
+    """Compare every stored query's answer with its ``.srj``: (passed, total, problems)."""
+    problems: list[str] = []
+    queries = list_queries(project)
+    passed = 0
+    for query in queries:
+        differences = check_expected(store, query)
+        if not differences:
+            passed += 1
+            continue
+        problems.append(f"{query.name}: {len(differences)} difference(s)")
+        problems.extend(f"    {d}" for d in differences[:20])
+    return passed, len(queries), problems
+
+
+def count_shapes(shapes: Graph) -> int:
+    """How many node and property shapes ``shapes`` declares."""
+    from rdflib import RDF, URIRef
+
+    sh = namespaces.PREFIXES["sh"]
+    found = set(shapes.subjects(RDF.type, URIRef(sh + "NodeShape")))
+    found |= set(shapes.subjects(RDF.type, URIRef(sh + "PropertyShape")))
+    found |= set(shapes.objects(None, URIRef(sh + "property")))
+    return len(found)
+
+
+def _count(summary: BuildSummary, quads: list[Quad]) -> None:
+    unique = set(quads)
+    triples = {(s, p, o) for s, p, o, _ in unique}
+    claim_graphs = {g for *_, g in unique if g is not None and str(g).startswith(namespaces.CLAIM)}
+    summary.quads = len(unique)
+    summary.triples = len(triples)
+    summary.graphs = len({g for *_, g in unique if g is not None})
+    summary.entities = len({s for s, _, _ in triples if str(s).startswith(namespaces.RB)})
+    summary.claims = len(claim_graphs)
+    summary.facts = len({(s, p, o) for s, p, o, g in unique if g in claim_graphs})
+
+
+def _write_context(project: Project) -> None:
+    """Keep ``context/rustbelt.jsonld`` in step with :data:`namespaces.PREFIXES`."""
+    path = project.context_path
+    text = context_text()
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        atomic_write(path, lambda out: out.write(text))
+
+
+# -- the job ------------------------------------------------------------------------------
+
+
+def build(project: Project, store_name: str = "oxigraph", *, exports: bool = True) -> BuildSummary:
+    """Build ``project`` into the store called ``store_name`` and ``dist/``.
+
+    Syntax errors (RDF) raise before anything is written. Data problems are collected in
+    the returned summary (see :meth:`BuildSummary.raise_for_problems`).
+    """
+    started = time.perf_counter()
+    summary = BuildSummary()
+    quads = load_quads(project)
+    shapes = load_shapes(project)
+    _count(summary, quads)
+    summary.shapes = count_shapes(shapes)
+
+    result = validate_quads(quads, shapes)
+    dataset = to_dataset(quads)
+    summary.conforms = bool(result.conforms)
+    summary.violations = len(result.violations)
+    if not result.conforms:
+        report = result.render(dataset, project.article_text())
+        summary.problems.append(ValidationFailed(report, result))
+    provenance_problems = check_provenance(project, dataset)
+    if provenance_problems:
+        summary.problems.append(CheckFailed("provenance", provenance_problems))
+
+    store = open_store(store_name, project, for_build=True)
+    try:
+        store.replace_all(quads)
+        if exports:
+            _write_context(project)
+            for fmt in RDF_FORMATS.values():
+                path = project.dist_dir / f"{EXPORT_NAME}.{fmt.extension}"
+                export(quads, fmt.name, path)
+                summary.exports.append(path)
+        summary.qc_passed, summary.qc_total, qc_problems = run_qc(project, store)
+        if qc_problems:
+            summary.problems.append(CheckFailed("QC queries", qc_problems))
+        summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
+            project, store
+        )
+        if mismatches:
+            summary.problems.append(
+                QueryMismatch("stored queries differ from their expected results:\n"
+                              + "\n".join(mismatches))
+            )
+    finally:
+        store.close()
+    summary.seconds = time.perf_counter() - started
+    return summary

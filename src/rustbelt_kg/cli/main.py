@@ -1,0 +1,397 @@
+"""The ``rustbelt-kg`` command: a thin click shell over the library.
+
+Commands build library objects and call them; library modules are imported inside the
+commands so that start-up stays fast (``query`` needs only pyoxigraph, rdflib terms,
+click and rich). :class:`errors.RustbeltError` is caught once, in
+:meth:`RustbeltGroup.invoke`: its message goes to stderr and its ``exit_code`` is the
+exit status. Click's own usage errors exit with 2.
+
+Commands written elsewhere are registered lazily in :data:`LAZY_COMMANDS`
+(``name -> "module:attribute"``); one that fails to import is listed as unavailable and
+does not break the others. They receive the :class:`App` as ``ctx.obj``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from rustbelt_kg import __version__
+from rustbelt_kg.errors import RustbeltError, UsageError
+from rustbelt_kg.export import RDF_FORMATS
+from rustbelt_kg.results import RESULT_FORMATS
+from rustbelt_kg.store import STORES
+
+if TYPE_CHECKING:
+    from rustbelt_kg.project import Project
+    from rustbelt_kg.store import Store
+
+#: Commands defined in other modules, imported only when used (or listed by --help).
+LAZY_COMMANDS: dict[str, str] = {
+    "link": "rustbelt_kg.cli.wikidata:link",
+    "enrich": "rustbelt_kg.cli.wikidata:enrich",
+}
+
+EXIT_CODES = """\b
+Exit codes:
+  0  ok
+  1  the data does not conform, a check failed, or a query differs from its expected result
+  2  usage error (bad option, unknown query or entity)
+  3  syntax error in an RDF file or a SPARQL query (with file, line and column)
+  4  a remote SPARQL endpoint failed
+  5  any other runtime error (store missing or unreadable, file not writable)
+"""
+
+
+@dataclass
+class App:
+    """What every command gets as ``ctx.obj``: the options of the group, resolved lazily."""
+
+    project_option: Path | None = None
+    store_name: str = "oxigraph"
+    _project: Project | None = field(default=None, repr=False)
+
+    def project(self) -> Project:
+        """The project (``--project``, else the current directory, else the checkout)."""
+        if self._project is None:
+            from rustbelt_kg.project import Project
+
+            self._project = Project.discover(self.project_option)
+        return self._project
+
+    def store(self) -> Store:
+        """The store named by ``--store``, opened for reading."""
+        from rustbelt_kg.store import open_store
+
+        return open_store(self.store_name, self.project())
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _unavailable(name: str, error: BaseException) -> click.Command:
+    reason = f"{type(error).__name__}: {error}"
+
+    @click.command(
+        name=name,
+        help=f"(unavailable: {reason})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def command() -> None:
+        raise RustbeltError(f"the {name} command is unavailable: {reason}")
+
+    return command
+
+
+class LazyGroup(click.Group):
+    """A click group whose :data:`LAZY_COMMANDS` are imported on first use."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module_name, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            try:
+                command = getattr(importlib.import_module(module_name), attribute)
+                if not isinstance(command, click.Command):
+                    raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            except Exception as error:  # any failure of another module only disables it
+                command = _unavailable(cmd_name, error)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+class RustbeltGroup(LazyGroup):
+    """The top-level group: the one place where :class:`RustbeltError` is caught."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RustbeltError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(
+    cls=RustbeltGroup,
+    lazy_commands=LAZY_COMMANDS,
+    epilog=EXIT_CODES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--project",
+    "project_option",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="RUSTBELT_KG_PROJECT",
+    help="Root of the checkout (default: the current directory if it has ontology/ and "
+    "data/, else the checkout the package was installed from). Env: RUSTBELT_KG_PROJECT.",
+)
+@click.option(
+    "--store",
+    "store_name",
+    type=click.Choice(sorted(STORES)),
+    default="oxigraph",
+    show_default=True,
+    help="Which store to use: "
+    + "; ".join(f"{name}: {kind.help}" for name, kind in sorted(STORES.items()))
+    + ".",
+)
+@click.version_option(
+    __version__, "--version", prog_name="rustbelt-kg", message="%(prog)s %(version)s"
+)
+@click.pass_context
+def cli(ctx: click.Context, project_option: Path | None, store_name: str) -> None:
+    """A knowledge graph of one China Daily article, every fact traced to its words."""
+    ctx.obj = App(project_option, store_name)
+
+
+def _emit(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+# -- build, validate, check ---------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-export", is_flag=True, help="Do not write the dist/ exports.")
+@pass_app
+def build(app: App, no_export: bool) -> None:
+    """Load, validate and check the sources; replace the store; export; run the queries.
+
+    Exits 1 when the data does not conform, a check fails or a stored query differs
+    from its expected result (the store and the exports are written all the same).
+    """
+    from rustbelt_kg.build import build as run_build
+
+    summary = run_build(app.project(), app.store_name, exports=not no_export)
+    _emit(summary.render())
+    summary.raise_for_problems()
+
+
+@cli.command()
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the SHACL validation report graph to this file, as Turtle.",
+)
+@pass_app
+def validate(app: App, report: Path | None) -> None:
+    """Validate the source files against the SHACL shapes (exit 1 if they do not conform)."""
+    from rustbelt_kg.build import count_shapes, validate_quads
+    from rustbelt_kg.errors import ValidationFailed
+    from rustbelt_kg.export import export
+    from rustbelt_kg.load import load_quads, load_shapes, to_dataset
+
+    project = app.project()
+    quads = load_quads(project)
+    shapes = load_shapes(project)
+    result = validate_quads(quads, shapes)
+    if report is not None:
+        export([(s, p, o, None) for s, p, o in result.report_graph], "turtle", report)
+    if not result.conforms:
+        raise ValidationFailed(result.render(to_dataset(quads), project.article_text()), result)
+    _emit(f"conforms: {len(quads)} quads against {count_shapes(shapes)} shapes\n")
+
+
+@cli.command()
+@pass_app
+def check(app: App) -> None:
+    """Check every claim's quote and offsets against the article, and run the QC queries."""
+    from rustbelt_kg.build import check_provenance, run_qc
+    from rustbelt_kg.errors import CheckFailed
+    from rustbelt_kg.load import load_quads, to_dataset
+    from rustbelt_kg.store import OxigraphStore
+
+    project = app.project()
+    quads = load_quads(project)
+    problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
+    scratch = OxigraphStore()  # the QC queries read the sources, not build/store
+    scratch.replace_all(quads)
+    passed, total, qc = run_qc(project, scratch)
+    problems += qc
+    if problems:
+        raise CheckFailed("check", problems)
+    _emit(f"ok: provenance sound, {passed}/{total} QC queries pass\n")
+
+
+# -- queries ------------------------------------------------------------------------------
+
+
+def _format_choices() -> list[str]:
+    return [*RESULT_FORMATS, *(f for f in RDF_FORMATS if f not in RESULT_FORMATS)]
+
+
+#: The RDF format a graph result is written in when a table format was asked for.
+_GRAPH_FORMAT = {"table": "turtle", "tsv": "nt", "csv": "nt", "json": "jsonld", "xml": "xml"}
+
+FORMAT_HELP = (
+    "Result format. SELECT/ASK: " + ", ".join(RESULT_FORMATS) + "; CONSTRUCT/DESCRIBE: "
+    + ", ".join(RDF_FORMATS) + ". Default: table on a terminal, tsv when piped."
+)
+
+
+def _write_result(result: Any, format: str | None) -> None:
+    from rustbelt_kg.export import serialize
+    from rustbelt_kg.results import render
+
+    if format is None:
+        format = "table" if sys.stdout.isatty() else "tsv"
+    if result.kind == "graph":
+        quads = [(s, p, o, None) for s, p, o in result.graph]
+        _emit(serialize(quads, _GRAPH_FORMAT.get(format, format)))
+        return
+    if format in RDF_FORMATS and format not in RESULT_FORMATS:
+        raise UsageError(f"{format} is an RDF format; a SELECT or ASK result needs one of "
+                         + ", ".join(RESULT_FORMATS))
+    _emit(render(result, format))
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+@cli.command("queries")
+@pass_app
+def list_stored_queries(app: App) -> None:
+    """List the stored queries: name, title and parameters."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rustbelt_kg.query import list_queries
+
+    table = Table("name", "title", "parameters", header_style="bold")
+    for q in list_queries(app.project()):
+        params = ", ".join(f"{p.name}={p.default or '-'}" for p in q.params)
+        table.add_row(q.name, q.title, params)
+    Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter of the query (repeatable); IRIs as rb:x or <iri>.")
+@click.option("--format", "-f", "format", type=click.Choice(_format_choices()), help=FORMAT_HELP)
+@click.option("--check", "check_expected", is_flag=True,
+              help="Compare the answer with queries/NAME.srj; exit 1 when they differ.")
+@click.option("--write-expected", is_flag=True,
+              help="Write the answer (with the default parameters) to queries/NAME.srj.")
+@pass_app
+def query(app: App, name: str, params: tuple[str, ...], format: str | None,
+          check_expected: bool, write_expected: bool) -> None:
+    """Run the stored query NAME (see `rustbelt-kg queries`)."""
+    from rustbelt_kg.errors import QueryMismatch
+    from rustbelt_kg.query import compare_results, get_query, run_query
+
+    stored = get_query(app.project(), name)
+    if write_expected and params:
+        raise UsageError("--write-expected records the answer for the default parameters")
+    result = run_query(app.store(), stored, _parse_params(params))
+    if write_expected:
+        from rustbelt_kg.results import write_expected as write
+
+        write(result, stored.expected_path)
+        _emit(f"{name}: wrote {stored.expected_path.name} ({len(result)} row(s))\n")
+        return
+    if check_expected:
+        from rustbelt_kg.results import read_expected
+
+        if not stored.expected_path.is_file():
+            raise UsageError(f"no expected result {stored.expected_path}")
+        differences = compare_results(result, read_expected(stored.expected_path),
+                                      ordered=stored.ordered)
+        if differences:
+            raise QueryMismatch(f"{name}: " + "\n  ".join(["differs from its .srj:", *differences]))
+        _emit(f"{name}: matches {stored.expected_path.name}\n")
+        return
+    _write_result(result, format)
+
+
+@cli.command()
+@click.argument("query_text", metavar="QUERY_OR_@FILE")
+@click.option("--format", "-f", "format", type=click.Choice(_format_choices()), help=FORMAT_HELP)
+@pass_app
+def sparql(app: App, query_text: str, format: str | None) -> None:
+    """Run an ad-hoc SPARQL query: the text itself, @FILE, or - for stdin.
+
+    Prefixes of the project (rb:, rbo:, claim:, ...) need no PREFIX lines.
+    """
+    from rustbelt_kg.query import run_sparql
+
+    path: str | None = None
+    if query_text == "-":
+        query_text, path = sys.stdin.read(), "<stdin>"
+    elif query_text.startswith("@"):
+        path = query_text[1:]
+        try:
+            query_text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    _write_result(run_sparql(app.store(), query_text, path=path), format)
+
+
+# -- export, describe, stats ----------------------------------------------------------------
+
+
+@cli.command("export")
+@click.option("--format", "-f", "format", type=click.Choice(list(RDF_FORMATS)),
+              help="RDF format (default: from the extension of -o, else turtle): "
+              + "; ".join(f"{f.name}: {f.help}" for f in RDF_FORMATS.values()) + ".")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (atomically); default: standard output.")
+@pass_app
+def export_command(app: App, format: str | None, output: Path | None) -> None:
+    """Export the whole store in one RDF format."""
+    from rustbelt_kg.export import export
+
+    if format is None:
+        by_extension = {f.extension: f.name for f in RDF_FORMATS.values()}
+        suffix = output.suffix.lstrip(".") if output is not None else ""
+        format = by_extension.get(suffix, "turtle")
+    export(list(app.store().quads()), format, output)
+
+
+@cli.command()
+@click.argument("entity")
+@pass_app
+def describe(app: App, entity: str) -> None:
+    """Everything the graph says about ENTITY (rb:wan-long, wan-long or a full IRI),
+    with the article's words behind each fact."""
+    from rustbelt_kg.describe import describe as run_describe
+
+    _emit(run_describe(app.store(), entity).render())
+
+
+@cli.command()
+@pass_app
+def stats(app: App) -> None:
+    """Count the store's graphs by kind, its classes and its properties."""
+    from rustbelt_kg.stats import stats as run_stats
+
+    _emit(run_stats(app.store()).render())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line (the ``rustbelt-kg`` script)."""
+    try:
+        cli.main(args=argv, prog_name="rustbelt-kg")
+    except BrokenPipeError:  # `rustbelt-kg export | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

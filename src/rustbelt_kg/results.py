@@ -1,0 +1,326 @@
+"""SPARQL query results: one type for every engine, and the formats they are written in.
+
+:class:`QueryResult` is what :meth:`Store.query` returns, whichever engine ran the
+query: a table (``vars`` and ``rows`` of rdflib terms), a boolean, or an rdflib
+graph. Literals are normalised at the engine boundary: ``"x"^^xsd:string`` is the
+simple literal ``"x"`` (see :func:`normalise`), so results of both engines compare equal.
+
+:data:`RESULT_FORMATS` is the registry of the formats a table or boolean is written in
+(``table``, ``csv``, ``tsv``, ``json``, ``xml``). The ``json`` writer is canonical
+(sorted keys, two-space indent, rows in result order): the expected-result files
+``queries/NAME.srj`` are exactly its output.
+
+>>> from rdflib import Literal, URIRef
+>>> r = QueryResult.select(["x"], [{"x": URIRef("https://w3id.org/rustbelt-kg/id/wan-long")}])
+>>> print(render(r, "tsv"), end="")
+?x
+<https://w3id.org/rustbelt-kg/id/wan-long>
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib.term import BNode, Literal, Node, URIRef
+
+from rustbelt_kg.errors import UsageError
+from rustbelt_kg.export import atomic_write, compact_iri, nt_term
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+__all__ = [
+    "RESULT_FORMATS",
+    "QueryResult",
+    "ResultFormat",
+    "normalise",
+    "parse_json_result",
+    "read_expected",
+    "render",
+    "to_json",
+    "write_expected",
+]
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+Row = dict[str, Node]
+
+
+def normalise(term: Node) -> Node:
+    """``"x"^^xsd:string`` becomes ``"x"`` and language tags are lowercased (as Oxigraph
+    stores them); every other term is returned unchanged."""
+    if isinstance(term, Literal):
+        if term.datatype is not None and str(term.datatype) == XSD_STRING:
+            return Literal(str(term))
+        if term.language and term.language != term.language.lower():
+            return Literal(str(term), lang=term.language.lower())
+    return term
+
+
+@dataclass
+class QueryResult:
+    """The answer to one SPARQL query.
+
+    ``kind`` is ``"select"`` (``vars`` and ``rows``; a row maps each bound variable,
+    without ``?``, to an rdflib term; unbound variables are absent), ``"ask"``
+    (``boolean``) or ``"graph"`` for CONSTRUCT and DESCRIBE (``graph``).
+    """
+
+    kind: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    @classmethod
+    def select(cls, vars: Sequence[str], rows: Sequence[Mapping[str, Node]]) -> QueryResult:
+        """A table; literals in ``rows`` are normalised."""
+        return cls(
+            "select",
+            vars=list(vars),
+            rows=[{k: normalise(v) for k, v in row.items() if v is not None} for row in rows],
+        )
+
+    @classmethod
+    def ask(cls, answer: bool) -> QueryResult:
+        """The answer of an ASK query."""
+        return cls("ask", boolean=bool(answer))
+
+    @classmethod
+    def of_graph(cls, graph: Graph) -> QueryResult:
+        """The graph of a CONSTRUCT or DESCRIBE query."""
+        return cls("graph", graph=graph)
+
+    def __len__(self) -> int:
+        if self.kind == "graph":
+            return len(self.graph) if self.graph is not None else 0
+        return len(self.rows) if self.kind == "select" else int(bool(self.boolean))
+
+
+# -- SPARQL 1.1 Query Results JSON -------------------------------------------------------
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None and str(term.datatype) != XSD_STRING:
+            out["datatype"] = str(term.datatype)
+        return out
+    raise UsageError(f"cannot write {term!r} as a SPARQL result term")
+
+
+def to_json(result: QueryResult) -> str:
+    """The canonical SPARQL-JSON text of a table or boolean (sorted keys, 2-space indent)."""
+    doc: dict[str, Any]
+    if result.kind == "ask":
+        doc = {"head": {}, "boolean": bool(result.boolean)}
+    elif result.kind == "select":
+        bindings = [{k: _json_term(v) for k, v in row.items()} for row in result.rows]
+        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
+    else:
+        raise UsageError("a CONSTRUCT or DESCRIBE result is a graph: use an RDF format")
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _from_json_term(value: Mapping[str, str]) -> Node:
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return Literal(value["value"], lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        return normalise(Literal(value["value"], datatype=URIRef(datatype) if datatype else None))
+    raise UsageError(f"unknown SPARQL-JSON term type {kind!r}")
+
+
+def parse_json_result(text: str) -> QueryResult:
+    """Parse a SPARQL 1.1 Query Results JSON document."""
+    try:
+        doc = json.loads(text)
+        if "boolean" in doc:
+            return QueryResult.ask(bool(doc["boolean"]))
+        vars = list(doc["head"].get("vars", []))
+        rows = [
+            {k: _from_json_term(v) for k, v in binding.items()}
+            for binding in doc["results"]["bindings"]
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UsageError(f"not a SPARQL results JSON document: {error}") from error
+    return QueryResult.select(vars, rows)
+
+
+def read_expected(path: Path) -> QueryResult:
+    """Read an expected-result file (``queries/NAME.srj``)."""
+    try:
+        return parse_json_result(path.read_text(encoding="utf-8"))
+    except UsageError as error:
+        raise UsageError(f"{path}: {error}") from error
+
+
+def write_expected(result: QueryResult, path: Path) -> None:
+    """Write ``result`` to ``path`` as canonical SPARQL-JSON, atomically."""
+    text = to_json(result)
+    atomic_write(path, lambda out: out.write(text))
+
+
+# -- the other result formats ------------------------------------------------------------
+
+
+def _write_json(result: QueryResult, out: TextIO) -> None:
+    out.write(to_json(result))
+
+
+def _csv_value(term: Node | None) -> str:
+    if term is None:
+        return ""
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def _write_csv(result: QueryResult, out: TextIO) -> None:
+    if result.kind == "ask":
+        out.write("true\r\n" if result.boolean else "false\r\n")
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.vars)
+    for row in result.rows:
+        writer.writerow([_csv_value(row.get(var)) for var in result.vars])
+    out.write(buffer.getvalue())
+
+
+def _write_tsv(result: QueryResult, out: TextIO) -> None:
+    if result.kind == "ask":
+        out.write("true\n" if result.boolean else "false\n")
+        return
+    out.write("\t".join(f"?{v}" for v in result.vars) + "\n")
+    for row in result.rows:
+        out.write("\t".join(nt_term(row[v]) if v in row else "" for v in result.vars) + "\n")
+
+
+def _xml_term(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{escape(str(term))}</bnode>"
+    assert isinstance(term, Literal)
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(str(term))}</literal>"
+    if term.datatype is not None and str(term.datatype) != XSD_STRING:
+        return f"<literal datatype={quoteattr(str(term.datatype))}>{escape(str(term))}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _write_xml(result: QueryResult, out: TextIO) -> None:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write('<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n  <head>\n')
+    for var in result.vars:
+        out.write(f"    <variable name={quoteattr(var)}/>\n")
+    out.write("  </head>\n")
+    if result.kind == "ask":
+        out.write(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n")
+        return
+    out.write("  <results>\n")
+    for row in result.rows:
+        out.write("    <result>\n")
+        for var in result.vars:
+            if var in row:
+                out.write(f"      <binding name={quoteattr(var)}>{_xml_term(row[var])}</binding>\n")
+        out.write("    </result>\n")
+    out.write("  </results>\n</sparql>\n")
+
+
+def _display(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return compact_iri(str(term), strict=False) or f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    assert isinstance(term, Literal)
+    return f"{term}@{term.language}" if term.language else str(term)
+
+
+#: Narrowest useful column of the table format; narrower tables print one record per row.
+_MIN_COLUMN = 14
+
+
+def _write_table(result: QueryResult, out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, soft_wrap=False)
+    if result.kind == "ask":
+        console.print("yes" if result.boolean else "no")
+        return
+    if console.width < _MIN_COLUMN * len(result.vars):  # too narrow: one record per row
+        for i, row in enumerate(result.rows, 1):
+            record = Table.grid(padding=(0, 2))
+            record.add_column(style="bold", no_wrap=True)
+            record.add_column(overflow="fold")
+            for var in result.vars:
+                record.add_row(var, _display(row[var]) if var in row else "")
+            console.print(f"── row {i} ──", style="dim")
+            console.print(record)
+    else:
+        table = Table(header_style="bold")
+        for var in result.vars:
+            table.add_column(var, overflow="fold")
+        for row in result.rows:
+            table.add_row(*(_display(row[v]) if v in row else "" for v in result.vars))
+        console.print(table)
+    console.print(f"{len(result.rows)} row(s)", style="dim")
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """A format for SELECT and ASK results."""
+
+    name: str
+    media_type: str
+    help: str
+    write: Callable[[QueryResult, TextIO], None]
+
+
+#: The registry of result formats, by name.
+RESULT_FORMATS: dict[str, ResultFormat] = {
+    f.name: f
+    for f in (
+        ResultFormat("table", "text/plain", "a table for reading in a terminal", _write_table),
+        ResultFormat("csv", "text/csv", "SPARQL 1.1 CSV: plain values", _write_csv),
+        ResultFormat(
+            "tsv", "text/tab-separated-values", "SPARQL 1.1 TSV: terms in N-Triples syntax",
+            _write_tsv,
+        ),
+        ResultFormat(
+            "json", "application/sparql-results+json",
+            "SPARQL 1.1 Query Results JSON (canonical: the .srj files)", _write_json,
+        ),
+        ResultFormat(
+            "xml", "application/sparql-results+xml", "SPARQL Query Results XML", _write_xml
+        ),
+    )
+}
+
+
+def render(result: QueryResult, format: str) -> str:
+    """``result`` written in the result format called ``format``, as a string."""
+    if format not in RESULT_FORMATS:
+        raise UsageError(f"unknown result format {format!r}; known: {', '.join(RESULT_FORMATS)}")
+    if result.kind == "graph":
+        raise UsageError("a CONSTRUCT or DESCRIBE result is a graph: use an RDF format")
+    out = io.StringIO()
+    RESULT_FORMATS[format].write(result, out)
+    return out.getvalue()

@@ -1,0 +1,62 @@
+"""Shared fixtures. Keep this file small: one fixture per need, each documented.
+
+- ``tiny_project``: a private copy of ``tests/fixtures/tiny`` (a complete little checkout:
+  ontology, one article, links, enrichment, shapes, stored and QC queries) that a test may
+  change freely. For unit tests.
+- ``built_project`` (session): the real checkout loaded once into an Oxigraph store in a
+  temporary folder; ``.project``, ``.store``, ``.dataset`` (rdflib, default graph = union)
+  and ``.quads``. For tests that read the real data; do not write to its store.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from rustbelt_kg.load import load_quads, to_dataset
+from rustbelt_kg.project import Project
+from rustbelt_kg.store import OxigraphStore
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+    from rustbelt_kg.export import Quad
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Project:
+    """A fresh copy of the tiny fixture checkout, as a :class:`Project`."""
+    root = tmp_path / "tiny"
+    shutil.copytree(TINY, root)
+    for folder in ("data/enrichment", "data/links", "queries/qc"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    return Project(root)
+
+
+@dataclass
+class BuiltProject:
+    """The real checkout, loaded once: see the module docstring."""
+
+    project: Project
+    store: OxigraphStore
+    dataset: Dataset
+    quads: list[Quad]
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltProject]:
+    """The real checkout loaded into an Oxigraph store under a temporary folder."""
+    project = Project(REPO_ROOT)
+    quads = load_quads(project)
+    store = OxigraphStore(tmp_path_factory.mktemp("built") / "store", create=True)
+    store.replace_all(quads)
+    yield BuiltProject(project, store, to_dataset(quads), quads)
+    store.close()

@@ -1,0 +1,178 @@
+"""The build: counts, exports, store swap, and how failures are reported."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from rustbelt_kg import build as build_module
+from rustbelt_kg.build import BuildSummary, build
+from rustbelt_kg.errors import (
+    CheckFailed,
+    DataProblem,
+    QueryMismatch,
+    RdfSyntaxError,
+    ValidationFailed,
+)
+from rustbelt_kg.export import RDF_FORMATS, context_text
+from rustbelt_kg.project import Project
+from rustbelt_kg.store import OxigraphStore
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class FakeValidation:
+    """Stands in for rustbelt_kg.validate.ValidationResult in unit tests of the build."""
+
+    conforms: bool = True
+    violations: list[str] = field(default_factory=list)
+    report_graph: Graph = field(default_factory=Graph)
+
+    def render(self, dataset: object, source_text: str | None = None) -> str:
+        return "report: " + "; ".join(self.violations)
+
+
+@pytest.fixture
+def conforming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SHACL step always conforms: these tests are about the build, not the shapes."""
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
+
+
+@pytest.mark.usefixtures("conforming")
+def test_build_summary_counts_the_tiny_project(tiny_project: Project) -> None:
+    summary = build(tiny_project)
+    assert summary.ok, summary.problems
+    assert (summary.graphs, summary.claims, summary.facts) == (7, 3, 12)
+    assert summary.entities == 5
+    assert summary.shapes == 3 and summary.conforms
+    assert (summary.queries_passed, summary.queries_total) == (2, 2)
+    assert (summary.qc_passed, summary.qc_total) == (1, 1)
+    assert summary.quads == len(OxigraphStore(tiny_project.store_path, read_only=True))
+    assert summary.triples <= summary.quads
+    assert 0 < summary.seconds < 30
+    text = summary.render()
+    assert "claims" in text and "2/2 pass" in text
+
+
+@pytest.mark.usefixtures("conforming")
+def test_build_writes_the_store_and_one_export_per_format(tiny_project: Project) -> None:
+    summary = build(tiny_project)
+    names = sorted(p.name for p in tiny_project.dist_dir.iterdir())
+    assert names == sorted(f"rustbelt-kg.{f.extension}" for f in RDF_FORMATS.values())
+    assert summary.exports == [tiny_project.dist_dir / f"rustbelt-kg.{f.extension}"
+                               for f in RDF_FORMATS.values()]
+    assert tiny_project.store_path.is_symlink()
+    assert tiny_project.context_path.read_text(encoding="utf-8") == context_text()
+
+
+@pytest.mark.usefixtures("conforming")
+def test_rdf_syntax_error_aborts_the_build_before_anything_is_written(
+    tiny_project: Project,
+) -> None:
+    build(tiny_project)
+    live = tiny_project.store_path.resolve()
+    exports = {p: p.read_bytes() for p in tiny_project.dist_dir.iterdir()}
+    links = tiny_project.root / "data" / "links" / "wikidata.ttl"
+    links.write_text(links.read_text(encoding="utf-8") + "rb:oops skos:exactMatch .\n",
+                     encoding="utf-8")
+    (tiny_project.root / "data" / "article" / "tiny.trig").unlink()  # would change every count
+    with pytest.raises(RdfSyntaxError) as caught:
+        build(tiny_project)
+    assert caught.value.path == "data/links/wikidata.ttl" and caught.value.line == 6
+    assert tiny_project.store_path.resolve() == live
+    assert {p: p.read_bytes() for p in tiny_project.dist_dir.iterdir()} == exports
+
+
+def _add_qc_query(project: Project, name: str, body: str) -> None:
+    (project.qc_dir / f"{name}-violation.rq").write_text(
+        f"#+ title: {name}\n#+ description: test QC query\n{body}\n", encoding="utf-8"
+    )
+
+
+@pytest.mark.usefixtures("conforming")
+def test_qc_rows_fail_the_build_but_the_store_is_written(tiny_project: Project) -> None:
+    _add_qc_query(tiny_project, "no-ages",
+                  "SELECT ?person ?age WHERE { ?person rbo:age ?age }")
+    summary = build(tiny_project)
+    assert (summary.qc_passed, summary.qc_total) == (1, 2)
+    (problem,) = summary.problems
+    assert isinstance(problem, CheckFailed)
+    assert "no-ages-violation (no-ages): 1 violation(s)" in str(problem)
+    assert '?person=rb:wan-long ?age="25"' in str(problem)
+    assert len(OxigraphStore(tiny_project.store_path, read_only=True)) == summary.quads
+    with pytest.raises(CheckFailed) as caught:
+        summary.raise_for_problems()
+    assert caught.value.exit_code == 1
+
+
+@pytest.mark.usefixtures("conforming")
+def test_query_differing_from_its_expected_result_fails_the_build(tiny_project: Project) -> None:
+    srj = tiny_project.queries_dir / "people.srj"
+    srj.write_text(srj.read_text(encoding="utf-8").replace('"25"', '"26"'), encoding="utf-8")
+    (tiny_project.queries_dir / "founders.srj").unlink()
+    summary = build(tiny_project)
+    assert (summary.queries_passed, summary.queries_total) == (0, 2)
+    (problem,) = summary.problems
+    assert isinstance(problem, QueryMismatch)
+    assert "no expected result founders.srj" in str(problem)
+    assert "row 1: expected" in str(problem)
+
+
+def test_validation_failure_is_reported_with_the_other_problems(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = FakeValidation(conforms=False, violations=["wan-long has no name"])
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: failing)
+    _add_qc_query(tiny_project, "everything", "SELECT ?s WHERE { ?s a rbo:Person }")
+    summary = build(tiny_project)
+    assert not summary.conforms and summary.violations == 1
+    assert [type(p) for p in summary.problems] == [ValidationFailed, CheckFailed]
+    with pytest.raises(DataProblem) as caught:
+        summary.raise_for_problems()
+    assert "report: wan-long has no name" in str(caught.value)
+    assert "everything-violation" in str(caught.value)
+    assert "no (1 violation(s))" in summary.render()
+
+
+def test_broken_quote_offsets_fail_the_provenance_check(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
+    article = tiny_project.root / "data" / "article" / "tiny.trig"
+    article.write_text(article.read_text(encoding="utf-8").replace("oa:start 31", "oa:start 30"),
+                       encoding="utf-8")
+    (problem,) = build(tiny_project).problems
+    assert isinstance(problem, CheckFailed) and "park-area" in str(problem)
+
+
+def test_shacl_validation_names_the_entity_that_breaks_a_shape(tiny_project: Project) -> None:
+    article = tiny_project.root / "data" / "article" / "tiny.trig"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("rbo:age 25", 'rbo:age "25"'),
+        encoding="utf-8",
+    )
+    summary = build(tiny_project)
+    assert not summary.conforms and summary.violations == 1
+    failed = [p for p in summary.problems if isinstance(p, ValidationFailed)]
+    assert len(failed) == 1 and "wan-long" in str(failed[0])
+
+
+def test_empty_summary_is_ok() -> None:
+    summary = BuildSummary()
+    assert summary.ok
+    summary.raise_for_problems()
+
+
+def test_the_real_project_builds_in_a_copy(tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    summary = build(Project(root))
+    assert summary.claims > 0 and summary.facts > 0 and summary.shapes > 0
+    assert summary.queries_total == len(list((root / "queries").glob("*.rq")))
+    assert summary.ok, "\n\n".join(str(p) for p in summary.problems)

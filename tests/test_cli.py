@@ -1,0 +1,285 @@
+"""The command line, in-process with click's CliRunner, plus end-to-end runs of the script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from test_build import FakeValidation
+
+from rustbelt_kg import build as build_module
+from rustbelt_kg.cli import cli
+from rustbelt_kg.errors import EndpointUnavailable
+from rustbelt_kg.export import RDF_FORMATS
+from rustbelt_kg.project import Project
+
+
+def run(project: Project | None, *args: str, input: str | None = None) -> Result:
+    options = ["--project", str(project.root)] if project is not None else []
+    return CliRunner().invoke(cli, [*options, *args], input=input)
+
+
+@pytest.fixture
+def built(tiny_project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The tiny project after a build (the SHACL step faked to conform)."""
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
+    result = run(tiny_project, "build")
+    assert result.exit_code == 0, result.output
+    return tiny_project
+
+
+# -- help and registration -------------------------------------------------------------------
+
+
+def _commands() -> list[click.Command]:
+    ctx = click.Context(cli)
+    return [cli.get_command(ctx, name) for name in cli.list_commands(ctx)]  # type: ignore[misc]
+
+
+def test_every_command_and_option_has_help() -> None:
+    assert cli.help
+    for command in [cli, *_commands()]:
+        assert command.help or command.short_help, f"{command.name} has no help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{command.name} {param.opts} has no help"
+
+
+def test_help_lists_commands_and_exit_codes() -> None:
+    result = run(None, "--help")
+    assert result.exit_code == 0
+    for name in ("build", "validate", "check", "queries", "query", "sparql", "export",
+                 "describe", "stats", "link", "enrich"):
+        assert f"  {name} " in result.output
+    assert "3  syntax error" in result.output
+
+
+def test_a_lazy_command_that_fails_to_import_does_not_break_the_others(
+    built: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "commands", dict(cli.commands))
+    monkeypatch.setitem(cli.lazy_commands, "ghost", "rustbelt_kg.no_such_module:command")
+    listing = run(built, "--help")
+    assert listing.exit_code == 0 and "(unavailable: ModuleNotFoundError" in listing.output
+    assert run(built, "ghost").exit_code == 5
+    assert run(built, "stats").exit_code == 0
+
+
+@click.command()
+def endpoint_down() -> None:
+    """Fails like a remote endpoint that refuses connections."""
+    raise EndpointUnavailable("connection refused", endpoint="http://127.0.0.1:9/sparql")
+
+
+# -- exit codes ------------------------------------------------------------------------------
+
+
+def test_exit_0_when_all_is_well(built: Project) -> None:
+    assert run(built, "queries").exit_code == 0
+
+
+def test_exit_1_when_a_query_differs_from_its_expected_result(built: Project) -> None:
+    srj = built.queries_dir / "people.srj"
+    srj.write_text(srj.read_text(encoding="utf-8").replace('"25"', '"52"'), encoding="utf-8")
+    result = run(built, "query", "people", "--check")
+    assert result.exit_code == 1
+    assert "people: differs from its .srj" in result.stderr
+    assert run(built, "query", "founders", "--check").exit_code == 0
+
+
+def test_exit_1_when_the_build_finds_a_problem(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = FakeValidation(conforms=False, violations=["wan-long has no name"])
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: failing)
+    result = run(tiny_project, "build")
+    assert result.exit_code == 1
+    assert "conforms" in result.stdout and "2/2 pass" in result.stdout
+    assert "report: wan-long has no name" in result.stderr
+
+
+def test_exit_2_for_usage_errors(built: Project) -> None:
+    unknown = run(built, "query", "nope")
+    assert unknown.exit_code == 2
+    assert "no stored query named 'nope'" in unknown.stderr
+    assert "  founders\n  people" in unknown.stderr
+    assert run(built, "query", "people", "--format", "yaml").exit_code == 2
+    assert run(built, "query", "people", "--param", "nonsense").exit_code == 2
+    assert run(built, "query", "people", "-p", "city=x").exit_code == 2
+    assert run(built, "describe", "rb:nobody").exit_code == 2
+    assert run(built, "--store", "sqlite", "stats").exit_code == 2
+
+
+def test_exit_3_for_a_sparql_syntax_error_with_its_position(built: Project, tmp_path: Path) -> None:
+    query = tmp_path / "bad.rq"
+    query.write_text('SELECT ?s WHERE {\n  ?s ?p ?o .\n  ?s ?p "open\n}\n', encoding="utf-8")
+    result = run(built, "sparql", f"@{query}")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: {query}:3:14: ")
+
+
+def test_exit_3_for_an_rdf_syntax_error_with_file_line_and_column(tiny_project: Project) -> None:
+    bad = tiny_project.root / "data" / "article" / "bad.trig"
+    bad.write_text("<urn:x:g> {\n  <urn:x:a> <urn:x:b> ) .\n}\n", encoding="utf-8")
+    result = run(tiny_project, "check")
+    assert result.exit_code == 3
+    assert "error: data/article/bad.trig:2:23: " in result.stderr
+
+
+def test_exit_4_when_a_remote_endpoint_fails(
+    built: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "commands", dict(cli.commands))
+    monkeypatch.setitem(cli.lazy_commands, "down", f"{__name__}:endpoint_down")
+    result = run(built, "down")
+    assert result.exit_code == 4
+    assert "http://127.0.0.1:9/sparql: connection refused" in result.stderr
+
+
+def test_exit_5_when_the_store_is_missing(tiny_project: Project) -> None:
+    result = run(tiny_project, "query", "people")
+    assert result.exit_code == 5
+    assert "run `rustbelt-kg build`" in result.stderr
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def test_build_prints_the_summary_and_writes_dist(built: Project) -> None:
+    assert sorted(p.suffix for p in built.dist_dir.iterdir()) == sorted(
+        f".{f.extension}" for f in RDF_FORMATS.values()
+    )
+
+
+def test_queries_lists_names_and_titles(built: Project) -> None:
+    output = run(built, "queries").stdout
+    assert "founders" in output and "Founders" in output and "founder=rb:wan-long" in output
+
+
+def test_query_json_output_is_the_expected_result_file(built: Project) -> None:
+    result = run(built, "query", "people", "--format", "json")
+    assert result.exit_code == 0
+    assert result.stdout == (built.queries_dir / "people.srj").read_text(encoding="utf-8")
+
+
+def test_query_writes_its_expected_result(built: Project) -> None:
+    srj = built.queries_dir / "people.srj"
+    before = srj.read_text(encoding="utf-8")
+    srj.unlink()
+    assert run(built, "query", "people", "-p", "person=rb:x", "--write-expected").exit_code == 2
+    result = run(built, "query", "people", "--write-expected")
+    assert result.exit_code == 0 and "wrote people.srj (1 row(s))" in result.stdout
+    assert srj.read_text(encoding="utf-8") == before
+
+
+def test_query_output_is_tsv_when_piped_and_params_bind(built: Project) -> None:
+    result = run(built, "query", "founders", "-p", "founder=rb:wan-long")
+    assert result.stdout.splitlines()[0] == "?founder\t?organization\t?quote"
+    assert len(result.stdout.splitlines()) == 2
+    empty = run(built, "query", "founders", "--param", "founder=<urn:x:nobody>")
+    assert empty.stdout.splitlines() == ["?founder\t?organization\t?quote"]
+
+
+def test_query_table_format(built: Project) -> None:
+    output = run(built, "query", "people", "-f", "table").stdout
+    assert "rb:wan-long" in output and "Wan Long" in output and "1 row(s)" in output
+
+
+def test_sparql_runs_text_stdin_and_construct(built: Project) -> None:
+    ask = run(built, "sparql", "ASK { rb:wan-long a rbo:Person }", "-f", "json")
+    assert json.loads(ask.stdout) == {"head": {}, "boolean": True}
+    piped = run(built, "sparql", "-", input="SELECT ?age WHERE { rb:wan-long rbo:age ?age }")
+    assert piped.stdout.splitlines()[1] == '"25"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    graph = run(built, "sparql", "CONSTRUCT WHERE { rb:wan-long ?p ?o }", "-f", "table")
+    assert graph.exit_code == 0 and "rb:wan-long a rbo:Person ;" in graph.stdout
+    select_as_rdf = run(built, "sparql", "SELECT * { ?s ?p ?o }", "-f", "trig")
+    assert select_as_rdf.exit_code == 2
+
+
+def test_export_to_stdout_and_to_a_file(built: Project, tmp_path: Path) -> None:
+    stdout = run(built, "export", "--format", "nt")
+    assert stdout.exit_code == 0
+    assert stdout.stdout == (built.dist_dir / "rustbelt-kg.nt").read_text(encoding="utf-8")
+    target = tmp_path / "out.trig"
+    assert run(built, "export", "-o", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8") == (built.dist_dir / "rustbelt-kg.trig").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_describe_gives_each_fact_with_its_quote(built: Project) -> None:
+    result = run(built, "describe", "rb:wan-long")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "rb:wan-long"
+    assert '  rbo:age "25"^^xsd:integer' in lines
+    assert "      claim:wan-long: “Wan Long, 25”" in lines
+    assert "  rb:welding-company rbo:foundedBy rb:wan-long" in lines
+    assert "      claim:wan-long-founded: “launched a welding company last year”" in lines
+    assert "      rbg:links/wikidata" in lines  # a graph that gives no quote
+    full = run(built, "describe", "https://w3id.org/rustbelt-kg/id/wan-long")
+    assert full.stdout == result.stdout
+
+
+def test_stats_counts_graphs_by_kind(built: Project) -> None:
+    output = run(built, "stats").stdout
+    assert "  claim            3 graph(s)" in output
+    assert "rbo:Person" in output
+
+
+def test_validate_and_check_read_the_sources(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
+    report = tmp_path / "report.ttl"
+    validated = run(tiny_project, "validate", "--report", str(report))
+    assert validated.exit_code == 0 and validated.stdout.startswith("conforms:")
+    assert report.is_file()
+    checked = run(tiny_project, "check")
+    assert checked.exit_code == 0 and "1/1 QC queries pass" in checked.stdout
+
+
+def test_memory_store_needs_no_build(tiny_project: Project) -> None:
+    result = run(tiny_project, "--store", "memory", "query", "people", "-f", "json")
+    assert result.exit_code == 0
+    assert result.stdout == (tiny_project.queries_dir / "people.srj").read_text(encoding="utf-8")
+
+
+# -- the installed script ----------------------------------------------------------------------
+
+SCRIPT = Path(sys.executable).with_name("rustbelt-kg")
+
+
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONWARNINGS": "error"})
+
+
+def test_installed_script_runs_a_query(tiny_project: Project) -> None:
+    done = _script("--project", str(tiny_project.root), "--store", "memory",
+                   "query", "people", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (tiny_project.queries_dir / "people.srj").read_text(encoding="utf-8")
+
+
+def test_installed_script_reports_errors_with_exit_codes(tiny_project: Project) -> None:
+    missing = _script("--project", str(tiny_project.root), "describe", "rb:wan-long")
+    assert missing.returncode == 5 and "rustbelt-kg build" in missing.stderr
+    usage = _script("--project", str(tiny_project.root), "no-such-command")
+    assert usage.returncode == 2
+
+
+def test_describe_wan_long_in_the_real_graph(built_project) -> None:  # type: ignore[no-untyped-def]
+    from rustbelt_kg.describe import describe
+
+    description = describe(built_project.store, "rb:wan-long")
+    assert description.outgoing and description.incoming
+    quoted = [q for fact in description.facts for quotes in fact.sources.values() for q in quotes]
+    assert any("Wan Long" in q for q in quoted)
+    assert description.render().startswith("rb:wan-long\n")

@@ -1,0 +1,106 @@
+"""Parsing source files: graphs from the registry, exact syntax error positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from rustbelt_kg import namespaces
+from rustbelt_kg.errors import RdfSyntaxError
+from rustbelt_kg.load import load_project, load_quads, load_shapes, parse_file
+from rustbelt_kg.project import Project
+
+RB = namespaces.RB
+RBO = namespaces.RBO
+
+
+def test_turtle_syntax_error_reports_file_line_and_column(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        "@prefix rb: <https://w3id.org/rustbelt-kg/id/> .\n"
+        "rb:a rb:b rb:c .\n"
+        "rb:d ) rb:e .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RdfSyntaxError) as caught:
+        parse_file(broken, "turtle")
+    error = caught.value
+    assert (error.path, error.line, error.column) == (str(broken), 3, 6)
+    assert str(error).startswith(f"{broken}:3:6: ")
+    assert error.exit_code == 3
+
+
+def test_trig_syntax_error_names_the_file_relative_to_the_project(tiny_project: Project) -> None:
+    bad = tiny_project.root / "data" / "article" / "zz-bad.trig"
+    bad.write_text(
+        "@prefix rb: <https://w3id.org/rustbelt-kg/id/> .\n"
+        "\n"
+        "rb:g {\n"
+        '    rb:a rb:b "unterminated .\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RdfSyntaxError) as caught:
+        load_quads(tiny_project)
+    assert caught.value.path == "data/article/zz-bad.trig"
+    assert (caught.value.line, caught.value.column) == (4, 15)
+
+
+def test_column_counts_characters_not_bytes(tmp_path: Path) -> None:
+    broken = tmp_path / "wide.ttl"
+    broken.write_text('<urn:x:哈尔滨> <urn:x:p> ) .\n', encoding="utf-8")
+    with pytest.raises(RdfSyntaxError) as caught:
+        parse_file(broken)
+    assert (caught.value.line, caught.value.column) == (1, 23)
+
+
+def test_turtle_triples_go_into_the_graph_the_registry_names(tiny_project: Project) -> None:
+    quads = load_quads(tiny_project)
+    graphs = {g for *_, g in quads}
+    assert URIRef(namespaces.ONTOLOGY_GRAPH) in graphs
+    assert URIRef(namespaces.LINKS_GRAPH) in graphs
+    assert None not in graphs
+    link = (URIRef(RB + "wan-long"), URIRef(namespaces.PREFIXES["skos"] + "exactMatch"),
+            URIRef(namespaces.WD + "Q4115189"), URIRef(namespaces.LINKS_GRAPH))
+    assert link in quads
+
+
+def test_trig_files_keep_their_own_graphs(tiny_project: Project) -> None:
+    quads = load_quads(tiny_project)
+    age = (URIRef(RB + "wan-long"), URIRef(RBO + "age"), Literal(25),
+           URIRef(namespaces.CLAIM + "wan-long"))
+    assert age in quads
+    assert any(g == URIRef(namespaces.ENRICHMENT_GRAPH) for *_, g in quads)
+    assert any(g == URIRef(namespaces.PROVENANCE_GRAPH) for *_, g in quads)
+
+
+def test_string_literals_are_simple_literals(tiny_project: Project) -> None:
+    quads = load_quads(tiny_project)
+    stated = [o for _, p, o, _ in quads if p == URIRef(RBO + "statedAs")]
+    assert stated == [Literal("3,700 square meters")]
+    assert stated[0].datatype is None
+
+
+def test_load_project_gives_a_dataset_whose_default_graph_is_the_union(
+    tiny_project: Project,
+) -> None:
+    dataset = load_project(tiny_project)
+    people = set(dataset.subjects(URIRef(namespaces.PREFIXES["rdf"] + "type"),
+                                  URIRef(RBO + "Person")))
+    assert people == {URIRef(RB + "wan-long")}
+    assert len(dataset.graph(URIRef(namespaces.CLAIM + "wan-long"))) == 3
+
+
+def test_shapes_are_returned_apart_and_not_loaded(tiny_project: Project) -> None:
+    shapes = load_shapes(tiny_project)
+    shape = URIRef(namespaces.RBSH + "PersonShape")
+    assert (shape, None, None) in shapes
+    assert all(s != shape for s, *_ in load_quads(tiny_project))
+
+
+def test_blank_nodes_are_loaded(tmp_path: Path) -> None:
+    source = tmp_path / "b.ttl"
+    source.write_text("<urn:x:a> <urn:x:p> [ <urn:x:q> 1 ] .\n", encoding="utf-8")
+    assert len(parse_file(source, graph="urn:x:g")) == 2

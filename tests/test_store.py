@@ -1,0 +1,219 @@
+"""The Store interface: both engines answer alike; the on-disk swap is atomic."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from rustbelt_kg.errors import QuerySyntaxError, StoreError, UsageError
+from rustbelt_kg.export import Quad
+from rustbelt_kg.project import Project
+from rustbelt_kg.results import normalise
+from rustbelt_kg.store import STORES, MemoryStore, OxigraphStore, Store, open_store
+
+EX = "urn:x:"
+A, B, P, Q = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "p"), URIRef(EX + "q")
+G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
+
+QUADS: list[Quad] = [
+    (A, P, B, G1),
+    (A, P, B, G2),  # the same triple asserted by two graphs
+    (A, Q, Literal("x", datatype=XSD.string), G1),
+    (B, Q, Literal("hello", lang="en"), G2),
+    (B, Q, Literal(3700), G2),
+    (B, P, A, None),  # a triple in the default graph of a source
+]
+
+
+def _disk_store(tmp_path: Path) -> Store:
+    return OxigraphStore(tmp_path / "build" / "store", create=True)
+
+
+FACTORIES: dict[str, Callable[[Path], Store]] = {
+    "oxigraph-disk": _disk_store,
+    "oxigraph-memory": lambda _: OxigraphStore(),
+    "memory": lambda _: MemoryStore(),
+}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made = FACTORIES[request.param](tmp_path)
+    made.replace_all(QUADS)
+    yield made
+    made.close()
+
+
+def test_registry_has_both_stores() -> None:
+    assert set(STORES) == {"oxigraph", "memory"}
+    assert all(kind.help for kind in STORES.values())
+
+
+def test_union_default_graph_is_a_set(store: Store) -> None:
+    result = store.query("SELECT ?o WHERE { <urn:x:a> <urn:x:p> ?o }")
+    assert result.rows == [{"o": B}]
+    count = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert count.rows == [{"n": Literal(5)}]
+
+
+def test_graph_patterns_see_each_named_graph_and_only_them(store: Store) -> None:
+    result = store.query("SELECT ?g WHERE { GRAPH ?g { <urn:x:a> <urn:x:p> <urn:x:b> } }")
+    assert sorted(r["g"] for r in result.rows) == [G1, G2]
+    every = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert sorted(r["g"] for r in every.rows) == [G1, G2]
+    assert store.query("ASK { <urn:x:b> <urn:x:p> <urn:x:a> }").boolean
+
+
+def test_quads_len_and_named_graphs(store: Store) -> None:
+    assert len(store) == 6
+    assert store.named_graphs() == [str(G1), str(G2)]
+    assert sorted(store.quads(str(G2)), key=str) == sorted(
+        [q for q in QUADS if q[3] == G2], key=str
+    )
+    assert {q for q in store.quads()} == {(s, p, normalise(o), g) for s, p, o, g in QUADS}
+
+
+def test_xsd_string_literals_come_back_as_simple_literals(store: Store) -> None:
+    result = store.query("SELECT ?o WHERE { <urn:x:a> <urn:x:q> ?o }")
+    assert result.rows == [{"o": Literal("x")}]
+    assert result.rows[0]["o"].datatype is None
+
+
+def test_parameters_are_bound_by_the_engine_not_pasted(store: Store) -> None:
+    hostile = Literal('x" } ; DROP ALL ; SELECT * { "')
+    sparql = "SELECT ?s ?o WHERE { ?s <urn:x:q> ?o }"
+    assert store.query(sparql, {"o": hostile}).rows == []
+    assert store.query(sparql, {"o": Literal("x")}).rows == [{"s": A, "o": Literal("x")}]
+    assert store.query(sparql, {"s": B}).rows and all(
+        r["s"] == B for r in store.query(sparql, {"s": B}).rows
+    )
+
+
+def test_ask_and_construct(store: Store) -> None:
+    assert store.query("ASK { <urn:x:b> <urn:x:q> 3700 }").boolean is True
+    assert store.query("ASK { <urn:x:b> <urn:x:q> 3701 }").boolean is False
+    graph = store.query("CONSTRUCT { ?s <urn:x:r> ?o } WHERE { ?s <urn:x:q> ?o }").graph
+    assert graph is not None and len(graph) == 3
+    assert (A, URIRef(EX + "r"), Literal("x")) in graph
+
+
+def test_project_prefixes_need_no_prefix_lines(store: Store) -> None:
+    assert store.query("ASK { FILTER(STRSTARTS(STR(rb:x), 'https://w3id.org/')) }").boolean
+
+
+#: Where each engine's parser says the unterminated string below goes wrong.
+SYNTAX_ERROR_AT = {"oxigraph-disk": (3, 14), "oxigraph-memory": (3, 14), "memory": (3, 3)}
+
+
+def test_sparql_syntax_error_gives_position(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        store.query('SELECT ?s WHERE {\n  ?s ?p ?o .\n  ?s ?p "open\n}')
+    error = caught.value
+    assert (error.line, error.column) == SYNTAX_ERROR_AT[request.node.callspec.params["store"]]
+    assert str(error).startswith(f"<input>:{error.line}:{error.column}: ")
+    assert error.exit_code == 3
+
+
+def test_unprojected_parameter_is_a_usage_error() -> None:
+    store = OxigraphStore()
+    store.replace_all(QUADS)
+    with pytest.raises(UsageError, match="result columns"):
+        store.query("SELECT ?s WHERE { ?s ?p ?o }", {"p": P})
+
+
+def test_missing_store_says_to_run_build(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="rustbelt-kg build"):
+        OxigraphStore(tmp_path / "build" / "store", read_only=True)
+
+
+def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    reader = OxigraphStore(path, read_only=True)
+    assert len(reader) == 6
+    with pytest.raises(StoreError, match="read-only"):
+        reader.replace_all([])
+
+
+def test_store_is_a_symlink_to_its_live_directory(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    store = OxigraphStore(path, create=True)
+    store.replace_all(QUADS)
+    first = path.resolve()
+    store.replace_all(QUADS[:2])
+    assert path.is_symlink() and path.resolve() != first and not first.exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["store", path.resolve().name]
+    assert len(OxigraphStore(path, read_only=True)) == 2
+
+
+def _failing(quads: list[Quad], after: int) -> Iterator[Quad]:
+    for i, quad in enumerate(quads):
+        if i == after:
+            raise RuntimeError("the load broke")
+        yield quad
+
+
+def test_store_swap_is_atomic_when_load_fails(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    store = OxigraphStore(path, create=True)
+    store.replace_all(QUADS)
+    live = path.resolve()
+    with pytest.raises(RuntimeError, match="the load broke"):
+        store.replace_all(_failing(QUADS * 3, after=7))
+    assert path.resolve() == live
+    assert sorted(p.name for p in path.parent.iterdir()) == ["store", live.name]
+    assert len(store) == 6
+    assert len(OxigraphStore(path, read_only=True)) == 6
+
+
+def test_killed_load_leaves_previous_store_intact(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    live = path.resolve()
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from rdflib import URIRef
+        from rustbelt_kg.store import OxigraphStore
+        def slow():
+            for i in range(100000):
+                if i == 500:
+                    print("loading", flush=True)
+                    time.sleep(60)
+                yield (URIRef(f"urn:x:s{{i}}"), URIRef("urn:x:p"), URIRef("urn:x:o"), None)
+        OxigraphStore({str(path)!r}).replace_all(slow())
+        """
+    )
+    command = [sys.executable, "-c", script]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "loading"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert path.resolve() == live
+    assert len(OxigraphStore(path, read_only=True)) == 6
+    leftovers = [p for p in path.parent.iterdir() if p.name not in ("store", live.name)]
+    assert leftovers, "the killed load should have left its half-written directory"
+    OxigraphStore(path).replace_all(QUADS)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["store", path.resolve().name]
+
+
+def test_open_store_by_name(tiny_project: Project) -> None:
+    with pytest.raises(UsageError, match="oxigraph, memory"):
+        open_store("nope", tiny_project)
+    memory = open_store("memory", tiny_project)
+    assert len(memory) > 50
+    built = open_store("oxigraph", tiny_project, for_build=True)
+    assert len(built) == 0 and tiny_project.store_path.is_symlink()
