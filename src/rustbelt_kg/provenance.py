@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rdflib import RDF, URIRef
+
 from .errors import UsageError
 from .namespaces import CLAIM, PROVENANCE_GRAPH, RBO
 
@@ -107,31 +109,34 @@ def sentence_at(text: str, start: int, end: int | None = None) -> Sentence | Non
 
 
 def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
-    """Every claim with the selectors its provenance gives (``None`` where missing)."""
-    query = f"""
-        PREFIX oa: <{OA}>
-        PREFIX rbo: <{RBO}>
-        SELECT ?claim ?exact ?prefix ?suffix ?start ?end WHERE {{
-          GRAPH <{PROVENANCE_GRAPH}> {{
-            ?claim a rbo:Claim .
-            OPTIONAL {{
-              ?claim rbo:evidence ?target .
-              OPTIONAL {{ ?target oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact .
-                         OPTIONAL {{ ?q oa:prefix ?prefix }} OPTIONAL {{ ?q oa:suffix ?suffix }} }}
-              OPTIONAL {{ ?target oa:hasSelector ?p . ?p a oa:TextPositionSelector ;
-                         oa:start ?start ; oa:end ?end }}
-            }}
-          }}
-        }} ORDER BY ?claim
+    """Every claim with the selectors its provenance gives (``None`` where missing).
+
+    Reads ``rbg:provenance`` by walking triples, which is several times faster than asking
+    rdflib's SPARQL engine the same question.
     """
-    for row in dataset.query(query):
+    graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
+    for claim in sorted(graph.subjects(RDF.type, URIRef(RBO + "Claim"))):
+        quote = position = None
+        for target in graph.objects(claim, URIRef(RBO + "evidence")):
+            for selector in graph.objects(target, URIRef(OA + "hasSelector")):
+                kinds = set(graph.objects(selector, RDF.type))
+                if URIRef(OA + "TextQuoteSelector") in kinds:
+                    quote = selector
+                if URIRef(OA + "TextPositionSelector") in kinds:
+                    position = selector
+
+        def value(node, name: str) -> str | None:  # type: ignore[no-untyped-def]
+            found = None if node is None else graph.value(node, URIRef(OA + name))
+            return None if found is None else str(found)
+
+        start, end = value(position, "start"), value(position, "end")
         yield Evidence(
-            claim=str(row.claim),
-            exact=None if row.exact is None else str(row.exact),
-            prefix=None if row.prefix is None else str(row.prefix),
-            suffix=None if row.suffix is None else str(row.suffix),
-            start=None if row.start is None else int(row.start),
-            end=None if row.end is None else int(row.end),
+            claim=str(claim),
+            exact=value(quote, "exact"),
+            prefix=value(quote, "prefix"),
+            suffix=value(quote, "suffix"),
+            start=None if start is None else int(start),
+            end=None if end is None else int(end),
         )
 
 
@@ -175,18 +180,18 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
         if len(dataset.graph(graph)) == 0 and graph in declared:
             problems.append(f"claim {graph.removeprefix(CLAIM)}: its graph is empty")
 
-    digests = list(
-        dataset.query(
-            f"PREFIX rbo: <{RBO}> SELECT ?digest WHERE {{ GRAPH <{PROVENANCE_GRAPH}> "
-            f"{{ ?text a rbo:SourceText ; rbo:sha256 ?digest }} }}"
-        )
-    )
+    provenance_graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
+    digests = [
+        provenance_graph.value(text, URIRef(RBO + "sha256"))
+        for text in provenance_graph.subjects(RDF.type, URIRef(RBO + "SourceText"))
+    ]
+    digests = [d for d in digests if d is not None]
     actual = sha256(source_text)
     if not digests:
         problems.append("the source text has no recorded rbo:sha256")
-    for row in digests:
-        if str(row.digest) != actual:
-            problems.append(f"the source text's SHA-256 is {actual}, the graph records {row.digest}")
+    for digest in digests:
+        if str(digest) != actual:
+            problems.append(f"the source text's SHA-256 is {actual}, the graph records {digest}")
     return problems
 
 
