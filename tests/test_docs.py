@@ -1,0 +1,70 @@
+"""Documentation that cannot drift: generated references, runnable examples, README commands."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import rustbelt_kg
+from rustbelt_kg import reference
+from rustbelt_kg.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(
+    name
+    for _, name, _ in pkgutil.walk_packages(rustbelt_kg.__path__, prefix="rustbelt_kg.")
+)
+
+
+@pytest.mark.parametrize("relative", sorted(reference.GENERATED))
+def test_generated_reference_is_up_to_date(relative: str) -> None:
+    expected = reference.render(Project(ROOT))[relative]
+    actual = (ROOT / relative).read_text(encoding="utf-8")
+    assert actual == expected, f"{relative} is stale: run python -m rustbelt_kg.reference"
+
+
+def test_reference_check_reports_a_stale_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(reference.Project, "discover", staticmethod(lambda *a, **k: Project(ROOT)))
+    rendered = reference.render(Project(ROOT))
+    monkeypatch.setattr(reference, "render", lambda project: {**rendered, "docs/cli.md": "stale"})
+    assert reference.main(["--check"]) == 1
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_docstring_examples_exist_somewhere() -> None:
+    found = sum(
+        doctest.testmod(importlib.import_module(m), optionflags=doctest.ELLIPSIS).attempted
+        for m in MODULES
+    )
+    assert found >= 3
+
+
+def test_readme_setup_and_test_commands_are_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    setup, tests = blocks[0].strip(), blocks[1].strip()
+    assert setup.startswith("python3 -m venv .venv") and setup.endswith("rustbelt-kg build")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for part in setup.split(" && "):
+        assert part.strip() in ci.replace("--quiet --disable-pip-version-check ", ""), part
+    assert tests in ci
+
+
+def test_readme_documents_every_command_and_exit_code() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    from rustbelt_kg.cli.main import cli
+
+    for name in cli.list_commands(None):  # type: ignore[arg-type]
+        assert f"rustbelt-kg {name}" in readme, name
+    for code in range(6):
+        assert re.search(rf"^\| {code} \|", readme, flags=re.M), code
