@@ -115,10 +115,6 @@ def load_project(project: Project) -> Dataset:
 
 def load_shapes(project: Project) -> Graph:
     """The SHACL shapes of ``project`` (``shapes/*.ttl``) as one rdflib graph."""
-    from rdflib import Graph
+    from rustbelt_kg.validate import load_shapes as load_shape_files
 
-    graph = Graph()
-    for kind, path in project.sources(loaded=False):
-        for s, p, o, _ in _parse_kind(project, kind, path):
-            graph.add((s, p, o))
-    return graph
+    return load_shape_files(path for _, path in project.sources(loaded=False))
