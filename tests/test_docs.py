@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(
     name
     for _, name, _ in pkgutil.walk_packages(rustbelt_kg.__path__, prefix="rustbelt_kg.")
+    if not name.endswith("__main__")
 )
 
 
@@ -68,3 +69,14 @@ def test_readme_documents_every_command_and_exit_code() -> None:
         assert f"rustbelt-kg {name}" in readme, name
     for code in range(6):
         assert re.search(rf"^\| {code} \|", readme, flags=re.M), code
+
+
+def test_code_passes_the_linter() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "bench"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

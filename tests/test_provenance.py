@@ -129,4 +129,5 @@ def test_doubtful_wording_is_annotated_not_corrected(dataset: rdflib.Dataset) ->
     note = dataset.graph(rdflib.URIRef(PROVENANCE_GRAPH)).value(claim, rbo.editorialNote)
     assert note is not None and "investors" in str(note)
     facts = dataset.graph(claim)
-    assert (None, rbo.investor, rdflib.URIRef("https://w3id.org/rustbelt-kg/id/ke-dongyue")) in facts
+    ke = rdflib.URIRef("https://w3id.org/rustbelt-kg/id/ke-dongyue")
+    assert (None, rbo.investor, ke) in facts

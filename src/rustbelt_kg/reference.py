@@ -10,7 +10,6 @@ so they cannot drift from the code and the query files::
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -69,7 +68,9 @@ def queries_reference(project: Project) -> str:
         lines += [f"## {stored.name}", "", f"**{stored.title}**", "", stored.description, ""]
         for param in stored.params:
             default = param.default if param.default is not None else "none"
-            lines.append(f"- parameter `{param.name}` ({param.kind}, default {default}): {param.help}")
+            lines.append(
+                f"- parameter `{param.name}` ({param.kind}, default {default}): {param.help}"
+            )
         if stored.params:
             lines.append("")
     lines += [
