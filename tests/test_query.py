@@ -268,12 +268,3 @@ def test_every_real_stored_query_has_a_title_and_a_description() -> None:
     for query in list_queries(project) + list_qc_queries(project):
         assert query.title, f"{query.path} has no '#+ title:' line"
         assert query.description, f"{query.path} has no '#+ description:' line"
-
-
-def test_every_real_stored_query_answers_alike_on_both_engines(built_project) -> None:  # type: ignore[no-untyped-def]
-    memory = MemoryStore()
-    memory.replace_all(built_project.quads)
-    for query in list_queries(built_project.project):
-        on_oxigraph = run_query(built_project.store, query)
-        on_rdflib = run_query(memory, query)
-        assert compare_results(on_oxigraph, on_rdflib, ordered=query.ordered) == [], query.name

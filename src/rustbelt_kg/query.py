@@ -62,22 +62,44 @@ __all__ = [
 _XSD = namespaces.PREFIXES["xsd"]
 
 
+#: Characters an IRI may not contain (RFC 3987): a value with one is refused, never spliced.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _checked(iri: str, given: str) -> URIRef:
+    bad = _NOT_IN_IRI.search(iri)
+    if bad:
+        raise UsageError(f"{given!r} is not an IRI: it contains {bad.group()!r}")
+    return URIRef(iri)
+
+
 def expand_iri(text: str) -> URIRef:
     """An IRI from ``<full>``, ``prefix:local`` (:data:`namespaces.PREFIXES`), a full
-    ``scheme:...`` IRI, or a bare local name taken to be in ``rb:``."""
-    text = text.strip()
+    ``scheme:...`` IRI, or a bare local name taken to be in ``rb:``.
+
+    >>> expand_iri("rb:wan-long")
+    rdflib.term.URIRef('https://w3id.org/rustbelt-kg/id/wan-long')
+    >>> expand_iri("rb:x> } ; DROP ALL #")
+    Traceback (most recent call last):
+    ...
+    rustbelt_kg.errors.UsageError: 'rb:x> } ; DROP ALL #' is not an IRI: it contains '>'
+    """
+    return _checked(_expand(text.strip()), text)
+
+
+def _expand(text: str) -> str:
     if text.startswith("<") and text.endswith(">"):
-        return URIRef(text[1:-1])
+        return text[1:-1]
     prefix, colon, local = text.partition(":")
     if not colon:
         if not text:
             raise UsageError("an empty string is not an IRI")
-        return URIRef(namespaces.RB + text)
+        return namespaces.RB + text
     if prefix in namespaces.PREFIXES:
-        return URIRef(namespaces.PREFIXES[prefix] + local)
+        return namespaces.PREFIXES[prefix] + local
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*$", prefix) and (local.startswith("//") or prefix in
                                                             ("urn", "mailto", "tag")):
-        return URIRef(text)
+        return text
     raise UsageError(
         f"unknown prefix {prefix!r} in {text!r}; known: {', '.join(namespaces.PREFIXES)}"
     )
