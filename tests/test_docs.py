@@ -80,3 +80,27 @@ def test_code_passes_the_linter() -> None:
         cwd=ROOT, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_readme_summary_matches_the_graph(built_project) -> None:  # type: ignore[no-untyped-def]
+    from rustbelt_kg.build import BuildSummary, _count
+    from rustbelt_kg.query import list_qc_queries, list_queries
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in readme.split("```") if b.lstrip("\n").startswith("triples (union)"))
+    stated = dict(re.findall(r"^(.+?)\s{2,}(\S+)(?: pass)?$", block, flags=re.M))
+    summary = BuildSummary()
+    _count(summary, built_project.quads)
+    queries = len(list_queries(built_project.project))
+    qc = len(list_qc_queries(built_project.project))
+    assert stated == {
+        "triples (union)": str(summary.triples),
+        "named graphs": str(summary.graphs),
+        "entities (rb:)": str(summary.entities),
+        "claims": str(summary.claims),
+        "facts (triples in claims)": str(summary.facts),
+        "conforms": "yes",
+        "stored queries": f"{queries}/{queries}",
+        "QC queries": f"{qc}/{qc}",
+    }
+    assert f"{summary.claims} claims" in readme
