@@ -104,3 +104,19 @@ def test_readme_summary_matches_the_graph(built_project) -> None:  # type: ignor
         "QC queries": f"{qc}/{qc}",
     }
     assert f"{summary.claims} claims" in readme
+
+
+def test_readme_claim_example_is_the_real_claim(built_project) -> None:  # type: ignore[no-untyped-def]
+    import rdflib
+
+    from rustbelt_kg.namespaces import CLAIM, PREFIXES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```trig\n(.*?)```", readme, flags=re.S).group(1)  # type: ignore[union-attr]
+    prologue = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items())
+    shown = rdflib.Dataset()
+    shown.parse(data=f"{prologue}@base <{CLAIM}> .\n{example}", format="trig")
+    quads = set(built_project.quads)
+    missing = [q for q in shown.quads() if (q[0], q[1], q[2], q[3]) not in quads]
+    assert len(list(shown.quads())) > 10
+    assert missing == []
