@@ -6,6 +6,8 @@
 - ``built_project`` (session): the real checkout loaded once into an Oxigraph store in a
   temporary folder; ``.project``, ``.store``, ``.dataset`` (rdflib, default graph = union)
   and ``.quads``. For tests that read the real data; do not write to its store.
+- ``wikidata_endpoint`` (session): the query URL of one real Oxigraph server on loopback,
+  loaded with the Wikidata-shaped fixture (``tests/wikidata_server.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from wikidata_server import oxigraph_server
 
 from rustbelt_kg.load import load_quads, to_dataset
 from rustbelt_kg.project import Project
@@ -60,3 +63,10 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltPro
     store.replace_all(quads)
     yield BuiltProject(project, store, to_dataset(quads), quads)
     store.close()
+
+
+@pytest.fixture(scope="session")
+def wikidata_endpoint() -> Iterator[str]:
+    """The query URL of a real Oxigraph server loaded with the Wikidata-shaped fixture."""
+    with oxigraph_server() as endpoint:
+        yield endpoint

@@ -13,7 +13,6 @@ from wikidata_server import (
     FIXTURE,
     ROOT,
     make_project,
-    wikidata_endpoint_fixture,  # noqa: F401 (fixture)
 )
 
 from rustbelt_kg import enrich, namespaces

@@ -15,7 +15,6 @@ from wikidata_server import (
     ROOT,
     make_project,
     tree_bytes,
-    wikidata_endpoint_fixture,  # noqa: F401 (fixture)
 )
 
 from rustbelt_kg import link, namespaces, sssom

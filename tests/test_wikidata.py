@@ -21,7 +21,6 @@ from wikidata_server import (
     free_port,
     make_project,
     tree_bytes,
-    wikidata_endpoint_fixture,  # noqa: F401 (fixture)
 )
 
 from rustbelt_kg.cli import cli

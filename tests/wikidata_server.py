@@ -3,7 +3,7 @@
 - :func:`oxigraph_server` starts the ``oxigraph`` server binary (installed in the virtualenv
   from PyPI) on a free loopback port, loaded with the Wikidata-shaped fixture, waits until
   it answers, and stops it at the end. Test modules use it through the session fixture
-  ``wikidata_endpoint`` (import :func:`wikidata_endpoint_fixture` into the module).
+  ``wikidata_endpoint`` (a session fixture in ``conftest.py``).
 - :class:`FaultyServer` is a tiny HTTP server on 127.0.0.1 whose answers a test scripts:
   slow, 429 with ``Retry-After``, 500, malformed JSON.
 
@@ -88,13 +88,6 @@ def oxigraph_server(data: Path = FIXTURE, *, wait: float = 20.0) -> Iterator[str
                 process.wait()
             if process.stderr:
                 process.stderr.close()
-
-
-@pytest.fixture(scope="session", name="wikidata_endpoint")
-def wikidata_endpoint_fixture() -> Iterator[str]:
-    """The query URL of a real Oxigraph server loaded with the Wikidata-shaped fixture."""
-    with oxigraph_server() as endpoint:
-        yield endpoint
 
 
 # -- a server that misbehaves on purpose ---------------------------------------------------
