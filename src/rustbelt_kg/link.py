@@ -269,9 +269,16 @@ def _texts(entity: LocalEntity) -> list[Literal]:
     return list(_by_text(texts))
 
 
+_SPARQL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
 def _sparql_literal(lit: Literal) -> str:
-    escaped = str(lit).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"@{lit.language}'
+    """The literal as a one-line SPARQL string, every character that needs it escaped.
+
+    >>> print(_sparql_literal(Literal('a "b" \\\\ c\\nd', lang="zh")))
+    "a \\"b\\" \\\\ c\\nd"@zh
+    """
+    return f'"{str(lit).translate(_SPARQL_ESCAPES)}"@{lit.language}'
 
 
 def candidate_query(entity: LocalEntity, classes: Sequence[str], country: str | None) -> str:
