@@ -77,6 +77,15 @@ def test_check_reports_a_quote_that_is_not_at_its_offsets(
     assert problems[0].startswith("claim wan-long: quote 'Wan Long, 25,")
 
 
+def test_check_reports_an_offset_that_is_not_an_integer(
+    dataset: rdflib.Dataset, text: str
+) -> None:
+    provenance_graph = dataset.graph(rdflib.URIRef(PROVENANCE_GRAPH))
+    selector = rdflib.URIRef(CLAIM + "wan-long#position")
+    provenance_graph.set((selector, OA.start, rdflib.Literal("12a")))
+    assert provenance.check(dataset, text) == ["claim wan-long: oa:start '12a' is not an integer"]
+
+
 def test_check_reports_a_claim_graph_without_provenance(
     dataset: rdflib.Dataset, text: str
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -63,16 +62,11 @@ def turtle(body: str) -> Graph:
 # -- the real article -----------------------------------------------------------------------
 
 
-def test_the_article_conforms_well_within_the_build_budget(
-    article: Dataset, shapes: Graph, ontology: Graph
-) -> None:
-    validate(article, shapes, ontology)  # warm up: imports, first-query compilation
-    started = time.perf_counter()
+def test_the_article_conforms(article: Dataset, shapes: Graph, ontology: Graph) -> None:
+    # How long this takes is measured by bench/, not asserted here.
     result = validate(article, shapes, ontology)
-    seconds = time.perf_counter() - started
     assert result.conforms, result.render(article)
     assert result.violations == []
-    assert seconds < 1.5, f"validation took {seconds:.2f} s"
 
 
 def test_a_broken_article_fact_is_reported_with_its_claim_and_sentence(

@@ -13,14 +13,12 @@ import sys
 
 import click
 
+from .export import atomic_write
 from .project import Project
 from .query import list_qc_queries, list_queries
 
-#: The generated files, relative to the project root, with the function that writes each.
-GENERATED = {
-    "docs/cli.md": "cli_reference",
-    "docs/queries.md": "queries_reference",
-}
+#: The generated files, relative to the project root.
+GENERATED = ("docs/cli.md", "docs/queries.md")
 
 
 def _context(
@@ -88,7 +86,8 @@ def queries_reference(project: Project) -> str:
 
 def render(project: Project) -> dict[str, str]:
     """The text every generated file should have."""
-    return {"docs/cli.md": cli_reference(), "docs/queries.md": queries_reference(project)}
+    cli_text, queries_text = cli_reference(), queries_reference(project)
+    return dict(zip(GENERATED, (cli_text, queries_text), strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(relative)
         if "--check" not in args:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            atomic_write(path, lambda out, text=text: out.write(text))
     if "--check" in args and stale:
         print("out of date: " + ", ".join(stale) + "; run python -m rustbelt_kg.reference")
         return 1

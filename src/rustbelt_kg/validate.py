@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.graph import ConjunctiveGraph
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.paths import Path as RdfPath
@@ -35,8 +34,6 @@ from rustbelt_kg import namespaces
 from rustbelt_kg.errors import RustbeltError
 
 if TYPE_CHECKING:
-    from rdflib import Dataset
-
     from rustbelt_kg.provenance import Evidence
 
 __all__ = [
@@ -165,7 +162,7 @@ class Validator:
 
 
 def _triples(data: Graph) -> Iterator[tuple[Node, Node, Node]]:
-    if isinstance(data, ConjunctiveGraph):
+    if isinstance(data, Dataset):
         yield from ((s, p, o) for s, p, o, _ in data.quads((None, None, None, None)))
     else:
         yield from data
@@ -317,7 +314,7 @@ class _Report:
         for prefix, iri in namespaces.PREFIXES.items():
             self.manager.bind(prefix, iri)
         self.evidence: dict[str, Evidence] = {}
-        if isinstance(dataset, ConjunctiveGraph):
+        if isinstance(dataset, Dataset):
             for item in evidence(dataset):
                 self.evidence.setdefault(item.claim, item)
 
@@ -335,7 +332,7 @@ class _Report:
 
     def quads(self, s: Node, p: Node | None, o: Node | None) -> Iterator[tuple[Node, str | None]]:
         """(predicate, graph name or ``None``) of the matching triples."""
-        if isinstance(self.dataset, ConjunctiveGraph):
+        if isinstance(self.dataset, Dataset):
             for _, qp, _, g in self.dataset.quads((s, p, o, None)):
                 yield qp, str(getattr(g, "identifier", g))
         else:
@@ -343,7 +340,7 @@ class _Report:
                 yield tp, None
 
     def labels(self, focus: Node) -> list[str]:
-        if isinstance(self.dataset, ConjunctiveGraph):
+        if isinstance(self.dataset, Dataset):
             return sorted(str(q[2]) for q in self.dataset.quads((focus, RDFS.label, None, None)))
         return sorted(str(label) for label in self.dataset.objects(focus, RDFS.label))
 
