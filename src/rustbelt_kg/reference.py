@@ -10,6 +10,8 @@ so they cannot drift from the code and the query files::
 from __future__ import annotations
 
 import sys
+from functools import partial
+from typing import TextIO
 
 import click
 
@@ -90,6 +92,10 @@ def render(project: Project) -> dict[str, str]:
     return dict(zip(GENERATED, (cli_text, queries_text), strict=True))
 
 
+def _write(out: TextIO, *, text: str) -> None:
+    out.write(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the generated files, or with ``--check`` report the stale ones (exit 1)."""
     args = sys.argv[1:] if argv is None else argv
@@ -103,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(relative)
         if "--check" not in args:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda out, text=text: out.write(text))
+            atomic_write(path, partial(_write, text=text))
     if "--check" in args and stale:
         print("out of date: " + ", ".join(stale) + "; run python -m rustbelt_kg.reference")
         return 1
