@@ -14,8 +14,11 @@ from rustbelt_kg.build import BuildSummary, build
 from rustbelt_kg.errors import (
     CheckFailed,
     DataProblem,
+    OutputError,
     QueryMismatch,
+    QuerySyntaxError,
     RdfSyntaxError,
+    UsageError,
     ValidationFailed,
 )
 from rustbelt_kg.export import RDF_FORMATS, context_text
@@ -86,6 +89,81 @@ def test_rdf_syntax_error_aborts_the_build_before_anything_is_written(
     assert caught.value.path == "data/links/wikidata.ttl" and caught.value.line == 6
     assert tiny_project.store_path.resolve() == live
     assert {p: p.read_bytes() for p in tiny_project.dist_dir.iterdir()} == exports
+
+
+def _outputs(project: Project) -> tuple[Path, dict[Path, bytes]]:
+    """The live store directory and the bytes of every export and the context."""
+    files = [*project.dist_dir.iterdir(), project.context_path]
+    return project.store_path.resolve(), {p: p.read_bytes() for p in files if p.is_file()}
+
+
+@pytest.mark.usefixtures("conforming")
+@pytest.mark.parametrize("folder", ["queries", "queries/qc"])
+def test_sparql_syntax_error_in_a_query_file_aborts_before_anything_is_written(
+    folder: str, tiny_project: Project
+) -> None:
+    build(tiny_project)
+    before = _outputs(tiny_project)
+    tiny_project.context_path.unlink()  # would be rewritten by a build that went on
+    name = "zz-broken" if folder == "queries" else "zz-broken-violation"
+    (tiny_project.root / folder / f"{name}.rq").write_text(
+        '#+ title: Broken\nSELECT ?s WHERE {\n  ?s ?p "open\n}\n', encoding="utf-8"
+    )
+    (tiny_project.root / "data" / "article" / "tiny.trig").unlink()  # would change the store
+    with pytest.raises(QuerySyntaxError) as caught:
+        build(tiny_project)
+    assert (caught.value.path, caught.value.line) == (f"{folder}/{name}.rq", 3)
+    assert caught.value.exit_code == 3
+    assert not tiny_project.context_path.exists()
+    assert _outputs(tiny_project) == (before[0], {
+        p: b for p, b in before[1].items() if p != tiny_project.context_path
+    })
+
+
+@pytest.mark.usefixtures("conforming")
+def test_a_qc_query_that_cannot_fail_is_refused_before_anything_is_written(
+    tiny_project: Project,
+) -> None:
+    _add_qc_query(tiny_project, "graph", "CONSTRUCT { ?s a rbo:Person } WHERE { ?s a rbo:Person }")
+    with pytest.raises(UsageError, match="graph-violation.rq: a QC query must be a SELECT"):
+        build(tiny_project)
+    assert not tiny_project.store_path.exists() and not tiny_project.dist_dir.exists()
+
+
+@pytest.mark.usefixtures("conforming")
+def test_an_ask_qc_query_fails_the_build_when_it_answers_true(tiny_project: Project) -> None:
+    _add_qc_query(tiny_project, "aged", "ASK { ?person rbo:age ?age }")
+    _add_qc_query(tiny_project, "ageless", "ASK { ?person rbo:age 1000 }")
+    summary = build(tiny_project)
+    assert (summary.qc_passed, summary.qc_total) == (2, 3)
+    (problem,) = summary.problems
+    assert "aged-violation (aged): violated (its ASK answered true)" in str(problem)
+    assert "ageless" not in str(problem)
+
+
+@pytest.mark.usefixtures("conforming")
+def test_a_context_that_cannot_be_written_stops_the_build_before_the_store(
+    tiny_project: Project,
+) -> None:
+    build(tiny_project)
+    live = tiny_project.store_path.resolve()
+    tiny_project.context_path.unlink()
+    tiny_project.context_path.mkdir()  # os.replace cannot put a file there
+    (tiny_project.root / "data" / "article" / "tiny.trig").unlink()
+    with pytest.raises(OutputError) as caught:
+        build(tiny_project)
+    assert str(caught.value).startswith(f"cannot write {tiny_project.context_path}: ")
+    assert caught.value.exit_code == 5
+    assert tiny_project.store_path.resolve() == live
+
+
+@pytest.mark.usefixtures("conforming")
+def test_a_corrupt_store_is_rebuilt(tiny_project: Project) -> None:
+    build(tiny_project)
+    (tiny_project.store_path.resolve() / "CURRENT").write_text("garbage\n", encoding="utf-8")
+    summary = build(tiny_project)
+    assert summary.ok and (summary.queries_passed, summary.queries_total) == (2, 2)
+    assert len(OxigraphStore(tiny_project.store_path, read_only=True)) == summary.quads
 
 
 def _add_qc_query(project: Project, name: str, body: str) -> None:

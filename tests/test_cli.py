@@ -26,11 +26,17 @@ def run(project: Project | None, *args: str, input: str | None = None) -> Result
 
 
 @pytest.fixture
-def built(tiny_project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The tiny project after a build (the SHACL step faked to conform)."""
+def build_run(tiny_project: Project, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``rustbelt-kg build`` of the tiny project (the SHACL step faked to conform)."""
     monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
     result = run(tiny_project, "build")
     assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def built(tiny_project: Project, build_run: Result) -> Project:
+    """The tiny project after a build."""
     return tiny_project
 
 
@@ -60,21 +66,23 @@ def test_help_lists_commands_and_exit_codes() -> None:
     assert "3  syntax error" in result.output
 
 
-def test_a_lazy_command_that_fails_to_import_does_not_break_the_others(
-    built: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cli, "commands", dict(cli.commands))
-    monkeypatch.setitem(cli.lazy_commands, "ghost", "rustbelt_kg.no_such_module:command")
-    listing = run(built, "--help")
-    assert listing.exit_code == 0 and "(unavailable: ModuleNotFoundError" in listing.output
-    assert run(built, "ghost").exit_code == 5
-    assert run(built, "stats").exit_code == 0
+def test_the_wikidata_commands_are_registered_like_the_others() -> None:
+    from rustbelt_kg.cli import wikidata
+
+    assert cli.commands["link"] is wikidata.link
+    assert cli.commands["enrich"] is wikidata.enrich
 
 
 @click.command()
 def endpoint_down() -> None:
     """Fails like a remote endpoint that refuses connections."""
     raise EndpointUnavailable("connection refused", endpoint="http://127.0.0.1:9/sparql")
+
+
+@click.command()
+def crash() -> None:
+    """Fails like a bug: an exception no one meant to raise."""
+    raise ValueError("something odd")
 
 
 # -- exit codes ------------------------------------------------------------------------------
@@ -135,8 +143,7 @@ def test_exit_3_for_an_rdf_syntax_error_with_file_line_and_column(tiny_project: 
 def test_exit_4_when_a_remote_endpoint_fails(
     built: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "commands", dict(cli.commands))
-    monkeypatch.setitem(cli.lazy_commands, "down", f"{__name__}:endpoint_down")
+    monkeypatch.setitem(cli.commands, "down", endpoint_down)
     result = run(built, "down")
     assert result.exit_code == 4
     assert "http://127.0.0.1:9/sparql: connection refused" in result.stderr
@@ -148,10 +155,72 @@ def test_exit_5_when_the_store_is_missing(tiny_project: Project) -> None:
     assert "run `rustbelt-kg build`" in result.stderr
 
 
+def test_exit_5_when_the_store_is_corrupt_and_build_repairs_it(built: Project) -> None:
+    (built.store_path.resolve() / "CURRENT").write_text("garbage\n", encoding="utf-8")
+    broken = run(built, "stats")
+    assert broken.exit_code == 5
+    assert broken.stderr.startswith(f"error: cannot open the store at {built.store_path}: ")
+    assert "Traceback" not in broken.stderr
+    assert run(built, "build").exit_code == 0
+    assert run(built, "stats").exit_code == 0
+
+
+def test_exit_5_naming_the_file_when_an_output_cannot_be_written(built: Project) -> None:
+    blocked = built.root / "not-a-folder"
+    blocked.write_text("x\n", encoding="utf-8")
+    export = run(built, "export", "-o", str(blocked / "out.ttl"))
+    assert export.exit_code == 5
+    assert export.stderr.startswith(f"error: cannot write {blocked / 'out.ttl'}: ")
+    srj = built.queries_dir / "people.srj"
+    srj.unlink()
+    srj.mkdir()
+    expected = run(built, "query", "people", "--write-expected")
+    assert expected.exit_code == 5
+    assert expected.stderr.startswith(f"error: cannot write {srj}: ")
+
+
+def test_exit_5_for_an_internal_error_with_the_traceback_only_on_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(cli.commands, "crash", crash)
+    result = run(None, "crash")
+    assert result.exit_code == 5
+    assert result.stderr == (
+        "internal error: ValueError: something odd "
+        "(please report; set RUSTBELT_KG_DEBUG=1 for the traceback)\n"
+    )
+    debug = CliRunner().invoke(cli, ["crash"], env={"RUSTBELT_KG_DEBUG": "1"})
+    assert debug.exit_code == 5
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.endswith("(please report; set RUSTBELT_KG_DEBUG=1 for the traceback)\n")
+
+
+def test_exit_3_for_a_query_file_that_is_not_utf8(built: Project, tmp_path: Path) -> None:
+    latin = tmp_path / "latin.rq"
+    latin.write_bytes("SELECT * { ?s ?p 'caf\u00e9' }\n".encode("latin-1"))
+    adhoc = run(built, "sparql", f"@{latin}")
+    assert adhoc.exit_code == 3
+    assert adhoc.stderr.startswith(f"error: {latin}:1:22: not UTF-8: byte 0xe9")
+    (built.queries_dir / "latin.rq").write_bytes(latin.read_bytes())
+    listing = run(built, "queries")
+    assert listing.exit_code == 3
+    assert listing.stderr.startswith("error: queries/latin.rq:1:22: not UTF-8")
+
+
 # -- commands ----------------------------------------------------------------------------------
 
 
-def test_build_prints_the_summary_and_writes_dist(built: Project) -> None:
+def test_build_prints_the_summary_and_writes_dist(built: Project, build_run: Result) -> None:
+    summary = dict(
+        (label.strip(), value.strip())
+        for label, value in (line.split("  ", 1) for line in build_run.stdout.splitlines())
+    )
+    assert summary["claims"] == "3" and summary["named graphs"] == "7"
+    assert summary["conforms"] == "yes"
+    assert summary["stored queries"] == "2/2 pass" and summary["QC queries"] == "1/1 pass"
+    names = [f"rustbelt-kg.{f.extension}" for f in RDF_FORMATS.values()]
+    assert summary["exports"] == ", ".join(names)
+    assert build_run.stderr == ""
     assert sorted(p.suffix for p in built.dist_dir.iterdir()) == sorted(
         f".{f.extension}" for f in RDF_FORMATS.values()
     )
@@ -273,6 +342,19 @@ def test_installed_script_reports_errors_with_exit_codes(tiny_project: Project) 
     assert missing.returncode == 5 and "rustbelt-kg build" in missing.stderr
     usage = _script("--project", str(tiny_project.root), "no-such-command")
     assert usage.returncode == 2
+
+
+def test_installed_script_stops_quietly_with_0_when_stdout_is_closed(
+    tiny_project: Project,
+) -> None:
+    command = [str(SCRIPT), "--project", str(tiny_project.root), "--store", "memory",
+               "export", "--format", "nt"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # the reader is gone before the first byte is written
+        stderr = child.stderr.read()
+        child.wait(timeout=60)
+    assert (child.returncode, stderr) == (0, b"")
 
 
 def test_describe_wan_long_in_the_real_graph(built_project) -> None:  # type: ignore[no-untyped-def]

@@ -71,6 +71,16 @@ def test_readme_documents_every_command_and_exit_code() -> None:
         assert re.search(rf"^\| {code} \|", readme, flags=re.M), code
 
 
+def test_code_passes_the_type_checker() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "src"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_code_passes_the_linter() -> None:
     import subprocess
     import sys

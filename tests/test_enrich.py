@@ -13,6 +13,7 @@ from wikidata_server import (
     FIXTURE,
     ROOT,
     make_project,
+    tree_bytes,
 )
 
 from rustbelt_kg import enrich, namespaces
@@ -135,3 +136,22 @@ def test_enrich_asks_for_the_items_linked_from_article_entities_only() -> None:
     assert [i[len(str(WD)):] for i in items] == sorted([
         "Q148", "Q19206", "Q45208", "Q43934", "Q11720", "Q92161", "Q142", "Q632558",
         "Q1919436", "Q190117"])
+
+
+def test_snapshot_that_cannot_be_written_exits_5_and_writes_nothing(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p", keep=("jilin",))
+    before = tree_bytes(project)
+    result = CliRunner().invoke(cli, ["--project", str(project), "enrich", "--endpoint",
+                                      wikidata_endpoint, "-o", "/dev/null/x.trig"])
+    assert result.exit_code == 5, result.output
+    assert "cannot write /dev/null/x.trig" in result.output
+    assert tree_bytes(project) == before
+
+
+def test_snapshots_go_to_the_enrichment_sources_folder() -> None:
+    project = Project(ROOT)
+    assert enrich.snapshot_path(project, sample=True) == SAMPLE
+    assert SAMPLE in project.files("enrichment")
+    assert enrich.snapshot_path(project, sample=False).parent == SAMPLE.parent

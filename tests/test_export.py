@@ -9,15 +9,18 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.term import Node
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import UsageError
+from rustbelt_kg.catalog import RDF_FORMAT_INFO, RESULT_FORMAT_INFO
+from rustbelt_kg.errors import OutputError, UsageError
 from rustbelt_kg.export import (
     RDF_FORMATS,
     Quad,
@@ -26,27 +29,41 @@ from rustbelt_kg.export import (
     export,
     jsonld_context,
     serialize,
+    xml_attr,
+    xml_escape,
 )
 from rustbelt_kg.load import SYNTAXES, load_quads
 from rustbelt_kg.project import Project
 from rustbelt_kg.results import normalise
-from rustbelt_kg.store import from_oxigraph_quad
+from rustbelt_kg.terms import from_oxigraph_quad
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
 
 
-def _union(quads: list[Quad]) -> Graph:
+def _as_written(term: Node) -> Node:
+    return normalise(term)
+
+
+def _rdflib_canonical(term: Node) -> Node:
+    """rdflib's parsers rewrite typed literals to its canonical form (``Z`` becomes
+    ``+00:00``); compare with what it reads back in that form."""
+    if isinstance(term, Literal) and term.datatype is not None:
+        return Literal(str(term), datatype=term.datatype)
+    return normalise(term)
+
+
+def _union(quads: list[Quad], same: Callable[[Node], Node] = _as_written) -> Graph:
     graph = Graph()
     for s, p, o, _ in quads:
-        graph.add((s, p, normalise(o)))
+        graph.add((s, p, same(o)))
     return graph
 
 
-def _graphs(quads: list[Quad]) -> dict[str, Graph]:
+def _graphs(quads: list[Quad], same: Callable[[Node], Node] = _as_written) -> dict[str, Graph]:
     graphs: dict[str, Graph] = {}
     for s, p, o, g in quads:
-        graphs.setdefault(str(g), Graph()).add((s, p, normalise(o)))
+        graphs.setdefault(str(g), Graph()).add((s, p, same(o)))
     return graphs
 
 
@@ -67,9 +84,10 @@ def _check_round_trip(quads: list[Quad], format: str) -> None:
     text = serialize(quads, format)
     for reparse in (_reparse_with_rdflib, _reparse_with_oxigraph):
         back = reparse(text, format)
-        assert isomorphic(_union(back), _union(quads)), (reparse.__name__, format)
+        same = _rdflib_canonical if reparse is _reparse_with_rdflib else _as_written
+        assert isomorphic(_union(back, same), _union(quads, same)), (reparse.__name__, format)
         if RDF_FORMATS[format].keeps_graphs:
-            got, want = _graphs(back), _graphs(quads)
+            got, want = _graphs(back, same), _graphs(quads, same)
             assert set(got) == set(want), (reparse.__name__, format)
             assert all(isomorphic(got[g], want[g]) for g in want), (reparse.__name__, format)
 
@@ -200,6 +218,23 @@ def test_every_format_has_an_extension_and_a_media_type() -> None:
         assert row.help
 
 
+def test_every_format_of_the_catalog_has_a_writer_and_no_writer_lacks_a_row() -> None:
+    from rustbelt_kg.results import RESULT_FORMATS
+
+    assert list(RDF_FORMATS) == list(RDF_FORMAT_INFO)
+    assert all(RDF_FORMATS[n].help == RDF_FORMAT_INFO[n].help for n in RDF_FORMATS)
+    assert list(RESULT_FORMATS) == list(RESULT_FORMAT_INFO)
+    assert all(callable(f.write) for f in [*RDF_FORMATS.values(), *RESULT_FORMATS.values()])
+
+
+@pytest.mark.parametrize("text", ["plain", "a < b & c > d", "line\nbreak\ttab\rreturn", "it's"])
+def test_xml_escaping_reads_back_as_the_text(text: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    element = ET.fromstring(f"<e a={xml_attr(text)}>{xml_escape(text)}</e>")
+    assert element.get("a") == text and element.text == text
+
+
 def test_published_jsonld_context_is_in_sync() -> None:
     published = REPO_ROOT / "context" / "rustbelt.jsonld"
     assert published.read_text(encoding="utf-8") == context_text(), (
@@ -232,10 +267,25 @@ def test_failed_export_leaves_previous_file_and_no_temporary_file(tmp_path: Path
         stream.write("half of the new file")
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=f"cannot write {target}: disk full"):
         atomic_write(target, half_then_fail)
     assert target.read_text(encoding="utf-8") == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "a-folder"])
+def test_a_file_that_cannot_be_written_is_an_output_error_naming_it(
+    where: str, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("x\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / "file" / "out.ttl" if where == "under-a-file" else tmp_path / "folder"
+    with pytest.raises(OutputError) as caught:
+        export([], "turtle", target)
+    assert str(caught.value).startswith(f"cannot write {target}: ")
+    assert caught.value.path == str(target) and caught.value.exit_code == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
 
 
 def test_killed_export_leaves_previous_file_intact(tmp_path: Path) -> None:

@@ -48,3 +48,14 @@ def test_the_query_path_does_not_import_pyshacl() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_command_line_starts_without_rdflib_or_pyoxigraph() -> None:
+    """``rustbelt-kg --help`` and ``--version`` need neither: commands import what they use."""
+    code = (
+        "import sys\n"
+        "import rustbelt_kg.cli.main\n"
+        "print(*(m in sys.modules for m in ('rdflib', 'pyoxigraph')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]

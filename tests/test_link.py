@@ -17,9 +17,16 @@ from wikidata_server import (
     tree_bytes,
 )
 
-from rustbelt_kg import link, namespaces, sssom
+from rustbelt_kg import link, namespaces, reconcile, sssom
 from rustbelt_kg.cli import cli
-from rustbelt_kg.errors import CheckFailed, SyntaxProblem
+from rustbelt_kg.errors import (
+    CheckFailed,
+    OutputError,
+    QuerySyntaxError,
+    RustbeltError,
+    SyntaxProblem,
+    UsageError,
+)
 from rustbelt_kg.project import Project
 from rustbelt_kg.wikidata import WikidataClient
 
@@ -36,7 +43,12 @@ DECOY = ("Q92277", "Q999000")
 def verified_ids() -> dict[str, str]:
     """Identifier -> status (verified, likely) from ../shared/wikidata/verified-ids.tsv."""
     if not VERIFIED_IDS.is_file():
-        pytest.fail(f"{VERIFIED_IDS} is missing: the shared/ folder must sit beside the clone")
+        pytest.fail(
+            f"{VERIFIED_IDS} is missing. Links may only use verified Wikidata identifiers, and "
+            "the list of them is expected at <clone>/../shared/wikidata/verified-ids.tsv, "
+            "outside this checkout, as CI has it (.ci/run): put the shared/ folder beside the "
+            "clone to run this test."
+        )
     with VERIFIED_IDS.open(encoding="utf-8") as rows:
         return {row["wikidata_id"]: row["status"] for row in csv.DictReader(rows, delimiter="\t")}
 
@@ -107,6 +119,37 @@ def test_wikidata_qc_queries_pass_on_the_project() -> None:
     assert link.qc_violations(Project(ROOT)) == []
 
 
+def add_qc_query(project: Project, name: str, text: str) -> None:
+    (project.qc_dir / f"{name}.rq").write_text(f"#+ title: {name}\n{text}\n", encoding="utf-8")
+
+
+def test_wikidata_qc_runs_ask_queries_and_only_the_wikidata_ones(tmp_path: Path) -> None:
+    project = Project(make_project(tmp_path))
+    assert link.qc_violations(project) == []
+    add_qc_query(project, "wikidata-any-link-violation",
+                 "ASK { ?s <http://www.w3.org/2004/02/skos/core#exactMatch> ?o }")
+    add_qc_query(project, "other-violation", "SELECT ?s WHERE { ?s ?p ?o }")
+    problems = link.qc_violations(project)
+    assert problems == ["wikidata-any-link-violation (wikidata-any-link-violation): "
+                        "violated (its ASK answered true)"]
+
+
+def test_wikidata_qc_query_that_is_a_construct_is_refused(tmp_path: Path) -> None:
+    project = Project(make_project(tmp_path))
+    add_qc_query(project, "wikidata-graph-violation", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    with pytest.raises(UsageError, match="not a CONSTRUCT"):
+        link.qc_violations(project)
+
+
+def test_wikidata_qc_syntax_error_names_the_query_file(tmp_path: Path) -> None:
+    project = Project(make_project(tmp_path))
+    add_qc_query(project, "wikidata-broken-violation", 'SELECT ?s WHERE { ?s ?p "open }')
+    with pytest.raises(QuerySyntaxError) as caught:
+        link.qc_violations(project)
+    assert caught.value.path is not None
+    assert caught.value.path.endswith("wikidata-broken-violation.rq")
+
+
 QC_QUERIES = sorted(QC_DIR.glob("wikidata-*-violation.rq"))
 
 
@@ -158,10 +201,10 @@ def test_todo_command_prints_one_entity_per_line(tmp_path: Path) -> None:
 # -- reconciliation ---------------------------------------------------------------------------
 
 
-def reconcile_mini(tmp_path: Path, endpoint: str, **kwargs: object) -> list[link.Candidate]:
+def reconcile_mini(tmp_path: Path, endpoint: str) -> list[reconcile.Candidate]:
     project = Project(make_project(tmp_path))
-    return link.reconcile(link.project_entities(project),
-                          link.class_links(link.read_links(project)), fast_client(endpoint))
+    return reconcile.reconcile(link.project_entities(project),
+                               link.class_links(link.read_links(project)), fast_client(endpoint))
 
 
 def test_reconciliation_finds_the_verified_item_and_no_decoy(
@@ -181,7 +224,7 @@ def test_filters_are_what_drop_the_decoys(tmp_path: Path, wikidata_endpoint: str
     client = fast_client(wikidata_endpoint)
     unfiltered = {
         name: {str(r["item"])[len(WD):] for r in client.select(
-            link.candidate_query(entities[name], [], None))[1]}
+            reconcile.candidate_query(entities[name], [], None))[1]}
         for name in ("jilin", "liaoning", "shenyang", "changchun", "heilongjiang", "china")
     }
     assert unfiltered["jilin"] == {"Q45208", "Q92277"}
@@ -195,8 +238,8 @@ def test_filters_are_what_drop_the_decoys(tmp_path: Path, wikidata_endpoint: str
 def test_chinese_labels_find_items_too(tmp_path: Path, wikidata_endpoint: str) -> None:
     entity = link.LocalEntity(RB + "jilin", (namespaces.RBO + "Province",),
                               (Literal("吉林省", lang="zh"),))
-    found = link.reconcile([entity], {namespaces.RBO + "Province": WD + "Q1615742"},
-                           fast_client(wikidata_endpoint))
+    found = reconcile.reconcile([entity], {namespaces.RBO + "Province": WD + "Q1615742"},
+                                fast_client(wikidata_endpoint))
     assert [(c.item[len(WD):], c.match_string, c.score) for c in found] == [
         ("Q45208", "吉林省", 1.0)]
 
@@ -307,13 +350,35 @@ def test_apply_refuses_an_accepted_row_without_a_reviewer(
     assert tree_bytes(project) == before
 
 
+def test_review_file_that_cannot_be_written_exits_5_and_writes_nothing(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "p")
+    before = tree_bytes(project)
+    code, output = run_link(project, wikidata_endpoint, "--accept-threshold", "0.9",
+                            "-o", "/dev/null/review.sssom.tsv")
+    assert code == 5, output
+    assert "cannot write /dev/null/review.sssom.tsv" in output
+    assert tree_bytes(project) == before
+
+
+def test_links_that_cannot_be_written_are_an_output_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    project = Project(tmp_path / "a-file" / "project")
+    with pytest.raises(OutputError, match="cannot write .*wikidata.sssom.tsv") as caught:
+        link.write_links(project, link.read_links(Project(ROOT)))
+    assert caught.value.exit_code == 5
+
+
 def test_apply_refuses_a_link_that_breaks_wikidata_qc(tmp_path: Path) -> None:
     project = Project(make_project(tmp_path))
     before = tree_bytes(project.root)
     bad = sssom.Mapping(RB + "jilin", link.SKOS_EXACT, WD + "Q92277",
                         link.SEMAPV + "CompositeMatching", record_id=link.record_id(RB + "jilin"),
                         confidence=0.9, mapping_date="2026-01-01")
-    with pytest.raises(CheckFailed, match="wikidata-jilin-city-violation.rq"):
+    with pytest.raises(CheckFailed, match="wikidata-jilin-city-violation"):
         link.apply_mappings(project, [bad])
     assert tree_bytes(project.root) == before
 
@@ -330,10 +395,134 @@ def test_sssom_tsv_round_trips_quotes_tabs_and_several_match_fields() -> None:
     ], {"license": "https://creativecommons.org/licenses/by/4.0/"})
     text = sssom.dumps_tsv(mset)
     assert text.startswith("#curie_map:\n#  rb: https://w3id.org/rustbelt-kg/id/\n")
-    assert "\t0.123\t" in text and "rdfs:label|skos:altLabel" in text
+    assert "\t0.123456\t" in text and "rdfs:label|skos:altLabel" in text
     again = sssom.loads_tsv(text)
-    assert again.mappings == [mset.mappings[0].with_(confidence=0.123)]
+    assert again.mappings == mset.mappings
     assert again.metadata == mset.metadata
+
+
+HEADER = "#curie_map:\n#  rb: https://w3id.org/rustbelt-kg/id/\n#mapping_set_id: https://e.org/s\n"
+COLUMNS = ("subject_id\tpredicate_id\tobject_id\tmapping_justification\tsubject_type"
+           "\tobject_type\tconfidence\treviewer_agreement\n")
+
+
+def one_row(subject_type: str = "owl named individual", object_type: str = "",
+            confidence: str = "0.9", agreement: str = "") -> str:
+    """A one-mapping SSSOM/TSV text; its row is line 5."""
+    return HEADER + COLUMNS + (f"rb:a\tskos:exactMatch\trb:b\tsemapv:X\t{subject_type}"
+                               f"\t{object_type}\t{confidence}\t{agreement}\n")
+
+
+@pytest.mark.parametrize("value", [1 / 3, 0.123456789, 0.95, 0.7, 1.0, 0.0, 1e-7])
+def test_sssom_confidence_round_trips_exactly(value: float) -> None:
+    mset = sssom.MappingSet("https://e.org/s", {"rb": RB}, [
+        sssom.Mapping(RB + "a", link.SKOS_EXACT, RB + "b", link.SEMAPV + "X", confidence=value)])
+    again = sssom.loads_tsv(sssom.dumps_tsv(mset))
+    assert again.mappings[0].confidence == value
+
+
+def test_curated_tsv_is_written_back_byte_for_byte() -> None:
+    text = LINKS_TSV.read_text(encoding="utf-8")
+    assert "\t0.95\t" in text and "\t0.7\t" in text
+    assert sssom.dumps_tsv(sssom.read_tsv(LINKS_TSV)) == text
+
+
+@pytest.mark.parametrize("confidence", ["-0.5", "1.5", "nan", "inf", "high"])
+def test_confidence_outside_0_to_1_is_a_syntax_problem_at_its_line(confidence: str) -> None:
+    with pytest.raises(SyntaxProblem, match="confidence") as caught:
+        sssom.loads_tsv(one_row(confidence=confidence), path="f.tsv")
+    assert caught.value.path == "f.tsv" and caught.value.line == 5
+
+
+def test_reviewer_agreement_may_be_negative_but_not_below_minus_one() -> None:
+    assert sssom.loads_tsv(one_row(agreement="-1")).mappings[0].reviewer_agreement == -1.0
+    with pytest.raises(SyntaxProblem, match="reviewer_agreement") as caught:
+        sssom.loads_tsv(one_row(agreement="-1.5"), path="f.tsv")
+    assert caught.value.line == 5
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "26-11-2026", "20261126", "soon"])
+def test_mapping_date_that_is_not_a_date_is_a_syntax_problem_at_its_line(day: str) -> None:
+    text = HEADER + "subject_id\tpredicate_id\tobject_id\tmapping_justification\tmapping_date\n" \
+        + f"rb:a\tskos:exactMatch\trb:b\tsemapv:X\t{day}\n"
+    with pytest.raises(SyntaxProblem, match="mapping_date") as caught:
+        sssom.loads_tsv(text, path="f.tsv")
+    assert caught.value.line == 5
+
+
+@pytest.mark.parametrize("column", ["subject_type", "object_type"])
+def test_unknown_entity_type_is_a_syntax_problem_naming_file_and_line(column: str) -> None:
+    text = one_row(**{column: "skos concepts"})
+    with pytest.raises(SyntaxProblem, match=f"{column} 'skos concepts' is not an SSSOM entity"
+                       ) as caught:
+        sssom.loads_tsv(text, path="links.tsv")
+    assert (caught.value.path, caught.value.line) == ("links.tsv", 5)
+
+
+def test_unknown_entity_type_in_the_header_is_a_syntax_problem_at_its_line() -> None:
+    text = HEADER + "#subject_type: owl individual\n" + COLUMNS.replace("\tsubject_type", "") \
+        .replace("\tobject_type", "") + "rb:a\tskos:exactMatch\trb:b\tsemapv:X\t0.9\t\n"
+    with pytest.raises(SyntaxProblem, match="'owl individual'") as caught:
+        sssom.loads_tsv(text, path="links.tsv")
+    assert caught.value.line == 4
+
+
+def test_every_sssom_entity_type_has_an_rdf_meaning() -> None:
+    mapping = sssom.loads_tsv(one_row(subject_type="skos concept",
+                                      object_type="owl data property")).mappings[0]
+    record = mapping.with_(record_id=RB + "record")
+    objects = {str(p): str(o) for _, p, o, _ in sssom.to_quads(
+        sssom.MappingSet("https://e.org/s", {}, [record]))}
+    assert objects[sssom.SSSOM + "subject_type"] == "http://www.w3.org/2004/02/skos/core#Concept"
+    assert objects[sssom.SSSOM + "object_type"] == \
+        "http://www.w3.org/2002/07/owl#DatatypeProperty"
+
+
+def test_sync_with_an_unknown_entity_type_exits_3_naming_file_and_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    tsv = project / "data" / "links" / "wikidata.sssom.tsv"
+    lines = tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, start=1) if "\towl class\t" in line)
+    lines[number - 1] = lines[number - 1].replace("\towl class\t", "\tskos concepts\t")
+    tsv.write_text("".join(lines), encoding="utf-8")
+    before = tree_bytes(project)
+    result = CliRunner().invoke(cli, ["--project", str(project), "link", "--sync"])
+    assert result.exit_code == 3, result.output
+    assert f"wikidata.sssom.tsv:{number}: subject_type 'skos concepts'" in result.output
+    assert tree_bytes(project) == before
+
+
+def test_missing_links_file_is_a_runtime_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.sssom.tsv"
+    with pytest.raises(RustbeltError, match=f"cannot read {missing}") as caught:
+        sssom.read_tsv(missing)
+    assert not isinstance(caught.value, SyntaxProblem)
+    assert caught.value.exit_code == 5
+
+
+@pytest.mark.parametrize("args", [
+    ["link", "--sync"],
+    ["link", "--endpoint", "http://127.0.0.1:9/sparql", "-o", "review.tsv"],
+    ["enrich", "--endpoint", "http://127.0.0.1:9/sparql"],
+], ids=["sync", "reconcile", "enrich"])
+def test_commands_without_the_links_file_exit_5_naming_it(tmp_path: Path, args: list[str]) -> None:
+    project = make_project(tmp_path / "p")
+    tsv = project / "data" / "links" / "wikidata.sssom.tsv"
+    tsv.unlink()
+    before = tree_bytes(project)
+    args = [str(tmp_path / a) if a.endswith(".tsv") else a for a in args]
+    result = CliRunner().invoke(cli, ["--project", str(project), *args])
+    assert result.exit_code == 5, result.output
+    assert f"cannot read {tsv}" in result.output
+    assert tree_bytes(project) == before
+
+
+def test_links_file_that_is_not_utf8_is_a_syntax_problem_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.sssom.tsv"
+    path.write_bytes(one_row().replace("rb:b", "rb:caf\u00e9").encode("latin-1"))
+    with pytest.raises(SyntaxProblem, match="not UTF-8") as caught:
+        sssom.read_tsv(path)
+    assert caught.value.line == 5 and caught.value.exit_code == 3
 
 
 def test_sssom_reader_discards_unknown_columns_and_rejects_unknown_prefixes() -> None:

@@ -1,4 +1,5 @@
-"""Parsing source files: graphs from the registry, exact syntax error positions."""
+"""Parsing source files: graphs from the registry, exact syntax error positions, literals
+kept as written."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from rdflib import Literal, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import RdfSyntaxError
+from rustbelt_kg.export import nt_term, serialize
 from rustbelt_kg.load import load_project, load_quads, load_shapes, parse_file
 from rustbelt_kg.project import Project
+from rustbelt_kg.results import parse_json_result, to_json
+from rustbelt_kg.store import MemoryStore, OxigraphStore, Store
 
 RB = namespaces.RB
 RBO = namespaces.RBO
@@ -104,3 +108,43 @@ def test_blank_nodes_are_loaded(tmp_path: Path) -> None:
     source = tmp_path / "b.ttl"
     source.write_text("<urn:x:a> <urn:x:p> [ <urn:x:q> 1 ] .\n", encoding="utf-8")
     assert len(parse_file(source, graph="urn:x:g")) == 2
+
+
+#: Typed literals whose lexical form rdflib would rewrite if asked to normalise them.
+AS_WRITTEN = {
+    "ended": '"2026-11-26T04:20:29Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>',
+    "count": '"01"^^<http://www.w3.org/2001/XMLSchema#integer>',
+}
+#: What each engine's store gives back: Oxigraph keeps typed values in its own canonical
+#: form (``"01"`` is stored as the integer 1), which for the dateTime is the form written.
+STORED = {
+    "memory": AS_WRITTEN,
+    "oxigraph": {**AS_WRITTEN, "count": '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'},
+}
+
+
+@pytest.mark.parametrize("engine", sorted(STORED))
+def test_typed_literals_keep_their_lexical_form_from_file_to_answer(
+    engine: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "typed.trig"
+    source.write_text(
+        "<urn:x:g> {\n"
+        + "".join(f"  <urn:x:a> <urn:x:{name}> {form} .\n" for name, form in AS_WRITTEN.items())
+        + "}\n",
+        encoding="utf-8",
+    )
+    quads = parse_file(source, "trig")
+    assert sorted(nt_term(o) for *_, o, _ in quads) == sorted(AS_WRITTEN.values())
+    for form in AS_WRITTEN.values():  # dist/ is written from the parsed sources
+        assert form in serialize(quads, "nt") and form in serialize(quads, "nquads")
+    store: Store = OxigraphStore() if engine == "oxigraph" else MemoryStore()
+    store.replace_all(quads)
+    exported = serialize(store.quads(), "nt")
+    for name, form in STORED[engine].items():
+        assert f"<urn:x:a> <urn:x:{name}> {form} .\n" in exported
+        answer = store.query(f"SELECT ?v WHERE {{ <urn:x:a> <urn:x:{name}> ?v }}")
+        assert [nt_term(row["v"]) for row in answer.rows] == [form]
+        assert [nt_term(row["v"]) for row in parse_json_result(to_json(answer)).rows] == [form]
+    for name, form in AS_WRITTEN.items():
+        assert store.query(f"ASK {{ <urn:x:a> <urn:x:{name}> {form} }}").boolean is True

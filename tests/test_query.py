@@ -17,13 +17,17 @@ from rustbelt_kg.errors import QuerySyntaxError, UnknownQueryError, UsageError
 from rustbelt_kg.load import load_quads
 from rustbelt_kg.project import Project
 from rustbelt_kg.query import (
+    QueryShape,
+    StoredQuery,
     compare_results,
     expand_iri,
     get_query,
     has_top_level_order_by,
     list_qc_queries,
     list_queries,
+    parse_sparql,
     read_query,
+    run_qc_queries,
     run_query,
 )
 from rustbelt_kg.results import (
@@ -119,12 +123,108 @@ def test_literal_parameters_are_typed_and_checked(tmp_path: Path) -> None:
         query.bindings({"n": "twelve"})
 
 
+def test_literal_parameters_are_bound_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "q.rq"
+    path.write_text("#+ param: n | xsd:integer | 007 | how many\nSELECT ?n {}\n", encoding="utf-8")
+    (value,) = read_query(path).bindings().values()
+    assert str(value) == "007" and value == Literal("007", datatype=XSD.integer, normalize=False)
+
+
 def test_syntax_error_in_a_stored_query_names_its_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.rq"
     path.write_text('#+ title: Broken\nSELECT ?s WHERE {\n  ?s ?p "open\n}\n', encoding="utf-8")
     with pytest.raises(QuerySyntaxError) as caught:
         run_query(OxigraphStore(), read_query(path))
     assert (caught.value.path, caught.value.line, caught.value.column) == (str(path), 3, 14)
+
+
+def test_a_query_file_that_is_not_utf8_is_a_syntax_error_at_the_bad_byte(
+    tiny_project: Project,
+) -> None:
+    path = tiny_project.queries_dir / "latin.rq"
+    path.write_bytes("#+ title: Harbin\nSELECT * { ?s ?p 'caf\u00e9' }\n".encode("latin-1"))
+    with pytest.raises(QuerySyntaxError) as caught:
+        list_queries(tiny_project)
+    error = caught.value
+    assert (error.path, error.line, error.column) == ("queries/latin.rq", 2, 22)
+    assert "not UTF-8: byte 0xe9" in str(error) and error.exit_code == 3
+
+
+def test_syntax_errors_of_listed_queries_name_the_file_inside_the_project(
+    tiny_project: Project,
+) -> None:
+    (tiny_project.queries_dir / "broken.rq").write_text("SELECT ?s {", encoding="utf-8")
+    (broken,) = [q for q in list_queries(tiny_project) if q.name == "broken"]
+    with pytest.raises(QuerySyntaxError) as caught:
+        broken.shape  # noqa: B018
+    assert caught.value.path == "queries/broken.rq"
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ("SELECT ?b ?a WHERE { ?a rbo:age ?b }", QueryShape("select", ("b", "a"))),
+        ("PREFIX ex: <urn:x:>\nASK { ex:a ?p ?o }", QueryShape("ask")),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", QueryShape("graph")),
+        ("# DESCRIBE\nDESCRIBE rb:wan-long", QueryShape("graph")),
+    ],
+)
+def test_parsing_a_query_tells_its_form_and_columns_without_data(
+    text: str, shape: QueryShape
+) -> None:
+    assert parse_sparql(text) == shape
+
+
+def test_a_parameter_that_is_not_a_result_column_is_a_usage_error_on_both_engines(
+    tmp_path: Path, tiny_store: Store
+) -> None:
+    path = tmp_path / "hidden.rq"
+    path.write_text(
+        "#+ param: person | IRI | - | who\nSELECT ?age WHERE { ?person rbo:age ?age }\n",
+        encoding="utf-8",
+    )
+    query = read_query(path)
+    with pytest.raises(UsageError, match=r"parameter \?person is not a result column"):
+        run_query(tiny_store, query)
+    with pytest.raises(UsageError, match="result column"):
+        run_query(tiny_store, query, {"person": "rb:wan-long"})
+
+
+def _qc(tmp_path: Path, name: str, body: str) -> StoredQuery:
+    path = tmp_path / f"{name}-violation.rq"
+    path.write_text(f"#+ title: {name}\n{body}\n", encoding="utf-8")
+    return read_query(path)
+
+
+def test_qc_queries_fail_on_any_row_or_a_true_ask(tmp_path: Path, tiny_store: Store) -> None:
+    queries = [
+        _qc(tmp_path, "aged", "SELECT ?person ?age WHERE { ?person rbo:age ?age }"),
+        _qc(tmp_path, "none", "SELECT ?x WHERE { ?x rbo:age 1000 }"),
+        _qc(tmp_path, "asked", "ASK { ?person rbo:age 25 }"),
+        _qc(tmp_path, "unasked", "ASK { ?person rbo:age 1000 }"),
+    ]
+    passed, total, problems = run_qc_queries(tiny_store, queries)
+    assert (passed, total) == (2, 4)
+    assert problems == [
+        "aged-violation (aged): 1 violation(s)",
+        '    ?person=rb:wan-long ?age="25"^^xsd:integer',
+        "asked-violation (asked): violated (its ASK answered true)",
+    ]
+
+
+def test_a_qc_query_that_is_neither_select_nor_ask_is_refused_before_any_runs(
+    tmp_path: Path,
+) -> None:
+    class NeverQueried:
+        def query(self, *args: object) -> QueryResult:
+            raise AssertionError("no QC query may run")
+
+    queries = [
+        _qc(tmp_path, "fine", "SELECT ?x WHERE { ?x ?p ?o }"),
+        _qc(tmp_path, "graph", "CONSTRUCT WHERE { ?s ?p ?o }"),
+    ]
+    with pytest.raises(UsageError, match="graph-violation.rq: a QC query must be a SELECT"):
+        run_qc_queries(NeverQueried(), queries)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import signal
 import subprocess
 import sys
@@ -124,13 +126,6 @@ def test_sparql_syntax_error_gives_position(
     assert error.exit_code == 3
 
 
-def test_unprojected_parameter_is_a_usage_error() -> None:
-    store = OxigraphStore()
-    store.replace_all(QUADS)
-    with pytest.raises(UsageError, match="result columns"):
-        store.query("SELECT ?s WHERE { ?s ?p ?o }", {"p": P})
-
-
 def test_missing_store_says_to_run_build(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="rustbelt-kg build"):
         OxigraphStore(tmp_path / "build" / "store", read_only=True)
@@ -152,7 +147,8 @@ def test_store_is_a_symlink_to_its_live_directory(tmp_path: Path) -> None:
     first = path.resolve()
     store.replace_all(QUADS[:2])
     assert path.is_symlink() and path.resolve() != first and not first.exists()
-    assert sorted(p.name for p in path.parent.iterdir()) == ["store", path.resolve().name]
+    left = sorted(p.name for p in path.parent.iterdir())
+    assert left == [".store.lock", "store", path.resolve().name]
     assert len(OxigraphStore(path, read_only=True)) == 2
 
 
@@ -171,7 +167,7 @@ def test_store_swap_is_atomic_when_load_fails(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="the load broke"):
         store.replace_all(_failing(QUADS * 3, after=7))
     assert path.resolve() == live
-    assert sorted(p.name for p in path.parent.iterdir()) == ["store", live.name]
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.lock", "store", live.name]
     assert len(store) == 6
     assert len(OxigraphStore(path, read_only=True)) == 6
 
@@ -207,7 +203,8 @@ def test_killed_load_leaves_previous_store_intact(tmp_path: Path) -> None:
     leftovers = [p for p in path.parent.iterdir() if p.name not in ("store", live.name)]
     assert leftovers, "the killed load should have left its half-written directory"
     OxigraphStore(path).replace_all(QUADS)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["store", path.resolve().name]
+    left = sorted(p.name for p in path.parent.iterdir())
+    assert left == [".store.lock", "store", path.resolve().name]
 
 
 def test_open_store_by_name(tiny_project: Project) -> None:
@@ -216,4 +213,120 @@ def test_open_store_by_name(tiny_project: Project) -> None:
     memory = open_store("memory", tiny_project)
     assert len(memory) > 50
     built = open_store("oxigraph", tiny_project, for_build=True)
+    assert not tiny_project.store_path.exists()  # nothing is opened or made before the load
+    with pytest.raises(StoreError, match="not open"):
+        len(built)
+    built.replace_all([])
     assert len(built) == 0 and tiny_project.store_path.is_symlink()
+
+
+# -- a store that cannot be read ----------------------------------------------------------
+
+
+def _corrupt(path: Path) -> None:
+    """Break the live directory the way a damaged disk does: garbage in RocksDB's CURRENT."""
+    (path.resolve() / "CURRENT").write_text("garbage\n", encoding="utf-8")
+
+
+def test_a_corrupt_store_is_a_store_error_that_says_to_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    _corrupt(path)
+    with pytest.raises(StoreError, match="cannot open the store .*rustbelt-kg build") as caught:
+        OxigraphStore(path, read_only=True)
+    assert caught.value.exit_code == 5
+
+
+def test_a_corrupt_store_can_be_rebuilt_because_the_build_never_opens_it(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    _corrupt(path)
+    OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+    assert len(OxigraphStore(path, read_only=True)) == 2
+
+
+# -- one writer, and what it leaves behind --------------------------------------------------
+
+
+def test_a_second_writer_fails_at_once_while_a_build_holds_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    live = path.resolve()
+    with open(path.parent / ".store.lock", "a") as other_build:
+        fcntl.flock(other_build, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(StoreError, match="another build is running"):
+            OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+    assert path.resolve() == live and len(OxigraphStore(path, read_only=True)) == 6
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.lock", "store", live.name]
+    OxigraphStore(path, for_build=True).replace_all(QUADS[:2])  # the lock was released
+    assert len(OxigraphStore(path, read_only=True)) == 2
+
+
+def test_cleanup_removes_only_directories_the_store_made(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    first = path.resolve()
+    killed_load = path.parent / "store-k1lled_0"  # as tempfile.mkdtemp names them
+    mine = [path.parent / name for name in ("store-backup", "store-K1LLED_0", "store-k1lled_0x")]
+    for folder in [killed_load, *mine]:
+        folder.mkdir()
+    OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+    left = {p.name for p in path.parent.iterdir()}
+    assert first.name not in left and killed_load.name not in left
+    assert {p.name for p in mine} | {"store", ".store.lock", path.resolve().name} == left
+
+
+def test_the_new_store_directory_is_readable_by_other_users(tmp_path: Path) -> None:
+    path = tmp_path / "build" / "store"
+    previous = os.umask(0o022)
+    try:
+        OxigraphStore(path, for_build=True).replace_all(QUADS)
+        assert path.resolve().stat().st_mode & 0o777 == 0o755
+        os.umask(0o077)
+        OxigraphStore(path, for_build=True).replace_all(QUADS)
+        assert path.resolve().stat().st_mode & 0o777 == 0o700
+    finally:
+        os.umask(previous)
+
+
+# -- a swap that fails ------------------------------------------------------------------------
+
+
+def test_a_failed_link_swap_keeps_the_old_store_and_removes_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "build" / "store"
+    OxigraphStore(path, create=True).replace_all(QUADS)
+    live = path.resolve()
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(StoreError, match="cannot switch .* Permission denied"):
+        OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+    monkeypatch.undo()
+    assert path.resolve() == live
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.lock", "store", live.name]
+    assert len(OxigraphStore(path, read_only=True)) == 6
+
+
+def test_a_failed_swap_moves_an_old_layout_directory_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "build" / "store"
+    made = tmp_path / "made" / "store"
+    OxigraphStore(made, create=True).replace_all(QUADS)
+    path.parent.mkdir()
+    os.rename(made.resolve(), path)  # a plain directory, as an older layout made it
+
+    def no_symlinks(src: object, dst: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    with pytest.raises(StoreError, match="Operation not supported"):
+        OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+    monkeypatch.undo()
+    assert path.is_dir() and not path.is_symlink()
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.lock", "store"]
+    assert len(OxigraphStore(path, read_only=True)) == 6

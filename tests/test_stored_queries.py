@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import RustbeltError
+from rustbelt_kg.errors import UsageError
 from rustbelt_kg.export import Quad
 from rustbelt_kg.project import Project
 from rustbelt_kg.query import (
@@ -26,6 +26,7 @@ from rustbelt_kg.query import (
     check_expected,
     get_query,
     list_queries,
+    read_query,
     run_query,
 )
 from rustbelt_kg.results import parse_json_result, to_json
@@ -141,16 +142,34 @@ def test_entity_facts_describes_the_entity_bound_through_the_engine(store: Store
 @pytest.mark.parametrize(
     "value", ["rb:x> } ; DROP ALL #", "rb:x> } UNION { ?entity ?p ?o } #", "<rb:x> ?p ?o } #>"]
 )
-def test_parameter_value_is_never_spliced_into_the_query(value: str, store: Store) -> None:
-    query = get_query(PROJECT, "entity-facts")
+def test_an_iri_parameter_that_would_break_out_of_the_iri_is_refused(
+    value: str, store: Store
+) -> None:
+    with pytest.raises(UsageError, match="is not an IRI"):
+        run_query(store, get_query(PROJECT, "entity-facts"), {"entity": value})
+
+
+@pytest.mark.parametrize(
+    "value", ['x" } ; DROP ALL ; SELECT * { "', '" } UNION { ?quantity ?p ?statedAs } #']
+)
+def test_a_literal_parameter_reaches_the_engine_as_one_value_never_as_text(
+    value: str, store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "stated-as.rq"
+    path.write_text(
+        "#+ param: statedAs | xsd:string | - | the words of the article\n"
+        "SELECT ?quantity ?statedAs WHERE { ?quantity rbo:statedAs ?statedAs }\n",
+        encoding="utf-8",
+    )
+    query = read_query(path)
     size = len(store)
-    try:
-        rows = run_query(store, query, {"entity": value}).rows
-    except RustbeltError:
-        rows = []  # rejected as a value: fine
-    assert rows == []
+    words = run_query(store, query, {"statedAs": "around 150 million yuan"}).rows
+    assert [row["quantity"] for row in words] == [
+        URIRef(RB + "shenyang-makers-space-investment-cny")
+    ]
+    assert run_query(store, query, {"statedAs": value}).rows == []
     assert len(store) == size
-    assert check_expected(store, query) == []
+    assert check_expected(store, get_query(PROJECT, "entity-facts")) == []
 
 
 def test_unbound_optional_parameter_lists_every_province(store: Store) -> None:

@@ -31,7 +31,7 @@ from rustbelt_kg.errors import (
     MalformedResponse,
     RateLimited,
 )
-from rustbelt_kg.wikidata import USER_AGENT, WikidataClient
+from rustbelt_kg.wikidata import DEFAULT_ENDPOINT, USER_AGENT, WikidataClient
 
 OK = json.dumps({"head": {"vars": ["x"]},
                  "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}).encode()
@@ -192,3 +192,42 @@ def test_failing_endpoint_gives_typed_error_and_writes_nothing(
     assert result.exit_code == 4, result.output
     assert MESSAGES[fault] in result.output
     assert tree_bytes(project) == before
+
+
+# -- an endpoint URL that cannot be used ------------------------------------------------------
+
+BAD_ENDPOINTS = ["foo", "http://[::1", "ftp://127.0.0.1/sparql", "http:///sparql",
+                 "http://127.0.0.1:port/sparql", "127.0.0.1:7878/query"]
+
+
+@pytest.mark.parametrize("endpoint", BAD_ENDPOINTS)
+@pytest.mark.parametrize("command", [["link", "-o", "review.sssom.tsv"], ["enrich", "--sample"]])
+def test_endpoint_that_is_not_an_http_url_is_a_usage_error(
+    tmp_path: Path, endpoint: str, command: list[str]
+) -> None:
+    project = make_project(tmp_path / "project", keep=("heilongjiang",))
+    before = tree_bytes(project)
+    args = [str(project / a) if a.endswith(".tsv") else a for a in command]
+    result = CliRunner().invoke(cli, ["--project", str(project), *args, "--endpoint", endpoint])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--endpoint'" in result.output
+    assert "Traceback" not in result.output
+    assert tree_bytes(project) == before
+
+
+@pytest.mark.parametrize("endpoint", ["foo", "http://[::1"])
+def test_client_with_an_unusable_url_is_endpoint_unavailable_without_retrying(
+    endpoint: str,
+) -> None:
+    c, waits = client(endpoint)
+    with pytest.raises(EndpointUnavailable, match="not a usable endpoint URL"):
+        c.select(QUERY)
+    assert c.requests == 1 and waits == []
+
+
+def test_endpoint_option_defaults_to_the_public_query_service() -> None:
+    from rustbelt_kg.cli.wikidata import enrich_command, link_command
+
+    for command in (link_command, enrich_command):
+        option = next(p for p in command.params if p.name == "endpoint")
+        assert option.default == DEFAULT_ENDPOINT == "https://query.wikidata.org/sparql"

@@ -1,14 +1,15 @@
 """The main job: load, validate, check, replace the store, export, run the queries.
 
-:func:`build` parses every source file first, so a syntax error writes nothing. Then it
-validates the data against the SHACL shapes, checks every claim's provenance against the
-article text, replaces the store atomically, writes one export per RDF format to
-``dist/``, runs the QC violation queries (any row is a failure) and compares every
-stored query's answer with its expected result. Data problems do not stop the build: the
-store, the exports and the published JSON-LD context (``context/rustbelt.jsonld``, from
-:data:`namespaces.PREFIXES`) always reflect the sources that parsed, so the problems can be
-investigated with ``query`` and ``describe``. They are collected in
-:attr:`BuildSummary.problems`; :meth:`BuildSummary.raise_for_problems` raises them.
+:func:`build` parses every source file and every stored and QC query first, so a syntax
+error writes nothing. Then it validates the data against the SHACL shapes, checks every
+claim's provenance against the article text, writes the published JSON-LD context
+(``context/rustbelt.jsonld``, from :data:`namespaces.PREFIXES`), replaces the store
+atomically, writes one export per RDF format to ``dist/``, runs the QC violation queries
+(:func:`rustbelt_kg.query.run_qc_queries`) and compares every stored query's answer with
+its expected result. Data problems do not stop the build: the store and the exports
+always reflect the sources that parsed, so the problems can be investigated with
+``query`` and ``describe``. They are collected in :attr:`BuildSummary.problems`;
+:meth:`BuildSummary.raise_for_problems` raises them.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import CheckFailed, DataProblem, QueryMismatch, ValidationFailed
-from rustbelt_kg.export import (
-    RDF_FORMATS,
-    Quad,
-    atomic_write,
-    compact_iri,
-    context_text,
-    export,
-    nt_term,
-)
+from rustbelt_kg.export import RDF_FORMATS, Quad, context_text, export
+from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.load import load_quads, load_shapes, to_dataset
-from rustbelt_kg.query import check_expected, list_qc_queries, list_queries, run_query
+from rustbelt_kg.query import (
+    StoredQuery,
+    check_expected,
+    check_qc_queries,
+    list_qc_queries,
+    list_queries,
+    parse_queries,
+    run_qc_queries,
+)
 from rustbelt_kg.store import Store, open_store
 
 if TYPE_CHECKING:
@@ -44,7 +46,6 @@ __all__ = [
     "build",
     "check_provenance",
     "count_shapes",
-    "run_qc",
     "run_stored_queries",
     "validate_quads",
 ]
@@ -141,36 +142,15 @@ def check_provenance(project: Project, dataset: Dataset) -> list[str]:
     return provenance.check(dataset, project.article_text())
 
 
-def _show_row(row: dict[str, Any]) -> str:
-    return " ".join(
-        f"?{k}={compact_iri(str(v), strict=False) or nt_term(v)}" for k, v in row.items()
-    )
+def run_stored_queries(
+    project: Project, store: Store, queries: list[StoredQuery] | None = None
+) -> tuple[int, int, list[str]]:
+    """Compare every stored query's answer with its ``.srj``: (passed, total, problems).
 
-
-def run_qc(project: Project, store: Store) -> tuple[int, int, list[str]]:
-    """Run the QC violation queries: (passed, total, problems); any row is a problem."""
+    ``queries`` defaults to every stored query of ``project``.
+    """
     problems: list[str] = []
-    queries = list_qc_queries(project)
-    passed = 0
-    for query in queries:
-        result = run_query(store, query)
-        rows = result.rows if result.kind == "select" else []
-        failed = bool(rows) if result.kind == "select" else bool(result.boolean)
-        if not failed:
-            passed += 1
-            continue
-        intent = f" ({query.title})" if query.title else ""
-        problems.append(f"{query.name}{intent}: {len(rows) or 1} violation(s)")
-        problems.extend(f"    {_show_row(row)}" for row in rows[:20])
-        if len(rows) > 20:
-            problems.append(f"    ... and {len(rows) - 20} more")
-    return passed, len(queries), problems
-
-
-def run_stored_queries(project: Project, store: Store) -> tuple[int, int, list[str]]:
-    """Compare every stored query's answer with its ``.srj``: (passed, total, problems)."""
-    problems: list[str] = []
-    queries = list_queries(project)
+    queries = list_queries(project) if queries is None else queries
     passed = 0
     for query in queries:
         differences = check_expected(store, query)
@@ -209,7 +189,11 @@ def _write_context(project: Project) -> None:
     """Keep ``context/rustbelt.jsonld`` in step with :data:`namespaces.PREFIXES`."""
     path = project.context_path
     text = context_text()
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+    try:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        current = None  # rewrite it; atomic_write says why if that fails too
+    if current != text:
         atomic_write(path, lambda out: out.write(text))
 
 
@@ -219,13 +203,18 @@ def _write_context(project: Project) -> None:
 def build(project: Project, store_name: str = "oxigraph", *, exports: bool = True) -> BuildSummary:
     """Build ``project`` into the store called ``store_name`` and ``dist/``.
 
-    Syntax errors (RDF) raise before anything is written. Data problems are collected in
-    the returned summary (see :meth:`BuildSummary.raise_for_problems`).
+    Syntax errors (RDF or SPARQL) and a QC query that is neither SELECT nor ASK raise
+    before anything is written; so does a context file that cannot be written. Data
+    problems are collected in the returned summary (see
+    :meth:`BuildSummary.raise_for_problems`).
     """
     started = time.perf_counter()
     summary = BuildSummary()
     quads = load_quads(project)
     shapes = load_shapes(project)
+    queries, qc_queries = list_queries(project), list_qc_queries(project)
+    parse_queries(queries)
+    check_qc_queries(qc_queries)
     _count(summary, quads)
     summary.shapes = count_shapes(shapes)
 
@@ -240,20 +229,21 @@ def build(project: Project, store_name: str = "oxigraph", *, exports: bool = Tru
     if provenance_problems:
         summary.problems.append(CheckFailed("provenance", provenance_problems))
 
+    if exports:
+        _write_context(project)  # before the store: a file that cannot be written stops here
     store = open_store(store_name, project, for_build=True)
     try:
         store.replace_all(quads)
         if exports:
-            _write_context(project)
             for fmt in RDF_FORMATS.values():
                 path = project.dist_dir / f"{EXPORT_NAME}.{fmt.extension}"
                 export(quads, fmt.name, path)
                 summary.exports.append(path)
-        summary.qc_passed, summary.qc_total, qc_problems = run_qc(project, store)
+        summary.qc_passed, summary.qc_total, qc_problems = run_qc_queries(store, qc_queries)
         if qc_problems:
             summary.problems.append(CheckFailed("QC queries", qc_problems))
         summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
-            project, store
+            project, store, queries
         )
         if mismatches:
             summary.problems.append(

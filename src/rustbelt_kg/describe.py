@@ -15,8 +15,8 @@ from rdflib.term import Literal, Node, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import UsageError
-from rustbelt_kg.export import compact_iri, nt_term
 from rustbelt_kg.query import expand_iri
+from rustbelt_kg.terms import compact_iri, nt_term
 
 if TYPE_CHECKING:
     from rustbelt_kg.store import Store

@@ -23,10 +23,13 @@ from pathlib import Path
 from rdflib.term import Literal, Node, URIRef
 
 from rustbelt_kg import __version__, namespaces
-from rustbelt_kg.export import Quad, atomic_write, serialize
-from rustbelt_kg.link import read_links
+from rustbelt_kg.export import serialize
+from rustbelt_kg.fsio import atomic_write
+from rustbelt_kg.link import read_links, source_folder
+from rustbelt_kg.namespaces import PREFIXES
 from rustbelt_kg.project import Project
-from rustbelt_kg.wikidata import HOME_PAGE, WikidataClient, utc_now
+from rustbelt_kg.terms import Quad
+from rustbelt_kg.wikidata import HOME_PAGE, WikidataClient, sparql_prefixes, utc_now
 
 __all__ = [
     "FOLLOW",
@@ -41,11 +44,11 @@ __all__ = [
 ]
 
 WD, WDT = namespaces.WD, namespaces.WDT
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-PROV = "http://www.w3.org/ns/prov#"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS = PREFIXES["rdfs"]
+PROV = PREFIXES["prov"]
+DCTERMS = PREFIXES["dcterms"]
+XSD = PREFIXES["xsd"]
+RDF_TYPE = URIRef(PREFIXES["rdf"] + "type")
 
 #: Statements fetched for each linked item: kind of thing, country, containing division,
 #: capital, coordinates, population, inception, official website.
@@ -76,9 +79,7 @@ SAMPLE_SOURCES = (
     "notes behind P31 of the countries, cities and the automotive industry)",
 )
 
-_STATEMENTS = """PREFIX wd: <http://www.wikidata.org/entity/>
-PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_STATEMENTS = sparql_prefixes("wd", "wdt", "rdfs") + """\
 SELECT ?item ?property ?value WHERE {
   VALUES ?item { %(items)s }
   VALUES ?property { %(properties)s }
@@ -195,7 +196,7 @@ def snapshot_quads(retrieval: Retrieval, *, sample: bool = False) -> list[Quad]:
 def snapshot_path(project: Project, *, sample: bool) -> Path:
     """Where ``rustbelt-kg enrich`` writes by default."""
     name = "wikidata-sample.trig" if sample else "wikidata.trig"
-    return project.root / "data" / "enrichment" / name
+    return source_folder(project, "enrichment") / name
 
 
 def snapshot_text(quads: Sequence[Quad], *, sample: bool) -> str:

@@ -14,6 +14,7 @@ and carries the exit code the command line uses for it::
     │   ├── CheckFailed                exit 1  (quotes, offsets, coverage, QC)
     │   └── QueryMismatch              exit 1  (stored query vs. expected result)
     ├── StoreError                     exit 5  (opening or writing a store)
+    ├── OutputError                    exit 5  (a file that cannot be written)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -21,7 +22,7 @@ and carries the exit code the command line uses for it::
         └── MalformedResponse          exit 4  (not SPARQL results JSON)
 
 The CLI catches :class:`RustbeltError` once, prints ``str(error)`` and exits
-with ``error.exit_code``.
+with ``error.exit_code``; any other exception is an internal error (exit 5).
 """
 
 from __future__ import annotations
@@ -110,6 +111,15 @@ class QueryMismatch(DataProblem):
 
 class StoreError(RustbeltError):
     """A store could not be opened, read or written."""
+
+
+class OutputError(RustbeltError):
+    """A file could not be written; ``path`` names it. The previous file is left as it was."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {self.path}: {reason}")
 
 
 class EndpointError(RustbeltError):

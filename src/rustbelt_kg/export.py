@@ -23,21 +23,21 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import re
-import secrets
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import RustbeltError, UsageError
+from rustbelt_kg.catalog import RDF_FORMAT_INFO, RdfFormatInfo
+from rustbelt_kg.errors import UsageError
+from rustbelt_kg.fsio import atomic_write
+from rustbelt_kg.terms import Quad, compact_iri, escape_string, iri_ref, nt_term, split_iri
 
 __all__ = [
     "RDF_FORMATS",
@@ -50,75 +50,38 @@ __all__ = [
     "jsonld_context",
     "nt_term",
     "serialize",
+    "xml_attr",
+    "xml_escape",
 ]
-
-#: A quad of rdflib terms; the graph is ``None`` for the default graph.
-Quad = tuple[Node, Node, Node, Node | None]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-# -- terms ------------------------------------------------------------------------------
+# -- XML ----------------------------------------------------------------------------------
 
-_ECHAR = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
-          "\f": "\\f"}
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
-_IRI_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_PN_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
-
-
-def _escape_string(text: str) -> str:
-    return _NEEDS_ESCAPE.sub(lambda m: _ECHAR.get(m.group(), f"\\u{ord(m.group()):04X}"), text)
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_XML_ATTR_ESCAPES = {**_XML_ESCAPES, '"': "&quot;", "\n": "&#10;", "\t": "&#9;"}
+_XML_SPECIAL = re.compile(r"[&<>\r]")
+_XML_ATTR_SPECIAL = re.compile(r'[&<>\r"\n\t]')
 
 
-def _iri(iri: str) -> str:
-    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+def xml_escape(text: str) -> str:
+    """``text`` as XML element content (``&``, ``<``, ``>`` and carriage returns escaped).
 
-
-def nt_term(term: Node) -> str:
-    """The N-Triples form of an rdflib term (``<iri>``, ``_:b``, ``"x"@en``, ``"1"^^<dt>``)."""
-    if isinstance(term, URIRef):
-        return _iri(str(term))
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        text = f'"{_escape_string(str(term))}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and str(term.datatype) != XSD + "string":
-            return f"{text}^^{_iri(str(term.datatype))}"
-        return text
-    raise UsageError(f"cannot serialise {term!r}")
-
-
-def _split(iri: str, prefixes: dict[str, str], strict: bool = True) -> tuple[str, str] | None:
-    best: tuple[str, str] | None = None
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best[0]])):
-            local = iri[len(ns):]
-            if _PN_LOCAL.match(local) if strict else local:
-                best = (prefix, local)
-    return best
-
-
-def compact_iri(iri: str, prefixes: dict[str, str] | None = None, *, strict: bool = True
-                ) -> str | None:
-    """``prefix:local`` for ``iri`` using :data:`namespaces.PREFIXES`, or ``None``.
-
-    ``strict`` (default) compacts only where Turtle allows the local name as it is; with
-    ``strict=False`` any IRI under a prefix is shortened, for display to people.
-
-    >>> compact_iri("https://w3id.org/rustbelt-kg/id/wan-long")
-    'rb:wan-long'
-    >>> compact_iri("https://w3id.org/rustbelt-kg/claim/a#quote") is None
-    True
-    >>> compact_iri("https://w3id.org/rustbelt-kg/claim/a#quote", strict=False)
-    'claim:a#quote'
+    >>> xml_escape("a < b & c")
+    'a &lt; b &amp; c'
     """
-    table = prefixes if prefixes is not None else namespaces.PREFIXES
-    found = _split(iri, table, strict)
-    return f"{found[0]}:{found[1]}" if found else None
+    return _XML_SPECIAL.sub(lambda m: _XML_ESCAPES[m.group()], text)
+
+
+def xml_attr(text: str) -> str:
+    """``text`` as a double-quoted XML attribute value, quotes and whitespace escaped.
+
+    >>> print(xml_attr('say "hi"\\n'))
+    "say &quot;hi&quot;&#10;"
+    """
+    return '"' + _XML_ATTR_SPECIAL.sub(lambda m: _XML_ATTR_ESCAPES[m.group()], text) + '"'
 
 
 _BARE = {
@@ -136,9 +99,9 @@ class _Namer:
         self.used: set[str] = set()
 
     def iri(self, iri: str) -> str:
-        found = _split(iri, namespaces.PREFIXES)
+        found = split_iri(iri, namespaces.PREFIXES)
         if found is None:
-            return _iri(iri)
+            return iri_ref(iri)
         self.used.add(found[0])
         return f"{found[0]}:{found[1]}"
 
@@ -151,7 +114,7 @@ class _Namer:
             if bare is not None and bare.match(str(term)):
                 return str(term)
             if datatype != XSD + "string":
-                return f'"{_escape_string(str(term))}"^^{self.iri(datatype)}'
+                return f'"{escape_string(str(term))}"^^{self.iri(datatype)}'
         return nt_term(term)
 
     def header(self, keyword: str = "@prefix") -> str:
@@ -169,7 +132,7 @@ def _canonical(quads: Iterable[Quad]) -> list[Quad]:
         return unique
     import pyoxigraph as ox
 
-    from rustbelt_kg.store import from_oxigraph_quad, to_oxigraph_quad
+    from rustbelt_kg.terms import from_oxigraph_quad, to_oxigraph_quad
 
     dataset = ox.Dataset(to_oxigraph_quad(q) for q in unique)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -323,7 +286,7 @@ def _xml_text(text: str) -> str:
         raise UsageError(
             f"RDF/XML cannot hold the character U+{ord(bad.group()):04X} in {text[:40]!r}"
         )
-    return escape(text, {"\r": "&#13;"})
+    return xml_escape(text)
 
 
 def _write_rdfxml(quads: list[Quad], out: TextIO) -> None:
@@ -342,27 +305,27 @@ def _write_rdfxml(quads: list[Quad], out: TextIO) -> None:
                  **{ns: f"ns{i}" for i, ns in enumerate(extra, 1)}}
     out.write('<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF')
     for ns in sorted(used, key=lambda n: prefix_of[n]):
-        out.write(f"\n    xmlns:{prefix_of[ns]}={quoteattr(ns)}")
+        out.write(f"\n    xmlns:{prefix_of[ns]}={xml_attr(ns)}")
     out.write(">\n")
     for s, predicates in blocks:
-        about = f"rdf:nodeID={quoteattr(str(s))}" if isinstance(s, BNode) else \
-            f"rdf:about={quoteattr(str(s))}"
+        about = f"rdf:nodeID={xml_attr(str(s))}" if isinstance(s, BNode) else \
+            f"rdf:about={xml_attr(str(s))}"
         out.write(f"  <rdf:Description {about}>\n")
         for p, objects in predicates:
             ns, local = qnames[str(p)]
             tag = f"{prefix_of[ns]}:{local}"
             for o in objects:
                 if isinstance(o, URIRef):
-                    out.write(f"    <{tag} rdf:resource={quoteattr(str(o))}/>\n")
+                    out.write(f"    <{tag} rdf:resource={xml_attr(str(o))}/>\n")
                 elif isinstance(o, BNode):
-                    out.write(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>\n")
+                    out.write(f"    <{tag} rdf:nodeID={xml_attr(str(o))}/>\n")
                 else:
                     assert isinstance(o, Literal)
                     attr = ""
                     if o.language:
-                        attr = f" xml:lang={quoteattr(o.language)}"
+                        attr = f" xml:lang={xml_attr(o.language)}"
                     elif o.datatype is not None and str(o.datatype) != XSD + "string":
-                        attr = f" rdf:datatype={quoteattr(str(o.datatype))}"
+                        attr = f" rdf:datatype={xml_attr(str(o.datatype))}"
                     out.write(f"    <{tag}{attr}>{_xml_text(str(o))}</{tag}>\n")
         out.write("  </rdf:Description>\n")
     out.write("</rdf:RDF>\n")
@@ -372,35 +335,25 @@ def _write_rdfxml(quads: list[Quad], out: TextIO) -> None:
 
 
 @dataclass(frozen=True)
-class RdfFormat:
-    """An RDF serialisation: how it is named, stored, served and written."""
+class RdfFormat(RdfFormatInfo):
+    """An RDF serialisation (its row of :data:`catalog.RDF_FORMAT_INFO`) and its writer."""
 
-    name: str
-    extension: str
-    media_type: str
-    keeps_graphs: bool
-    rdflib_name: str
-    help: str
     write: Callable[[list[Quad], TextIO], None]
 
 
-#: The registry of RDF formats, by name.
+#: The writer of each RDF format, by name.
+_WRITERS: dict[str, Callable[[list[Quad], TextIO], None]] = {
+    "turtle": _write_turtle,
+    "nt": _write_ntriples,
+    "nquads": _write_nquads,
+    "trig": _write_trig,
+    "jsonld": _write_jsonld,
+    "xml": _write_rdfxml,
+}
+
+#: The registry of RDF formats, by name (names and help: :data:`catalog.RDF_FORMAT_INFO`).
 RDF_FORMATS: dict[str, RdfFormat] = {
-    f.name: f
-    for f in (
-        RdfFormat("turtle", "ttl", "text/turtle", False, "turtle",
-                  "Turtle, union of all graphs", _write_turtle),
-        RdfFormat("nt", "nt", "application/n-triples", False, "nt",
-                  "N-Triples, union of all graphs, sorted lines", _write_ntriples),
-        RdfFormat("nquads", "nq", "application/n-quads", True, "nquads",
-                  "N-Quads, every named graph, sorted lines", _write_nquads),
-        RdfFormat("trig", "trig", "application/trig", True, "trig",
-                  "TriG, every named graph", _write_trig),
-        RdfFormat("jsonld", "jsonld", "application/ld+json", True, "json-ld",
-                  "JSON-LD, every named graph, with the project context", _write_jsonld),
-        RdfFormat("xml", "rdf", "application/rdf+xml", False, "xml",
-                  "RDF/XML, union of all graphs", _write_rdfxml),
-    )
+    name: RdfFormat(**vars(info), write=_WRITERS[name]) for name, info in RDF_FORMAT_INFO.items()
 }
 
 
@@ -422,60 +375,15 @@ def serialize(quads: Iterable[Quad], format: str) -> str:
     return out.getvalue()
 
 
-def _remove_stale_temps(folder: Path, name: str) -> None:
-    """Delete temporary files a killed writer of ``name`` left behind (its process is gone)."""
-    for temp in folder.glob(f".{name}.*.tmp"):
-        pid = temp.name[len(name) + 2:].split(".")[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            temp.unlink(missing_ok=True)
-        except PermissionError:  # alive, owned by someone else
-            pass
-
-
-def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
-    """Write a UTF-8 text file so that readers see the old file or the new one, never half.
-
-    The text goes to a hidden temporary file in the destination folder
-    (``.NAME.<pid>.<random>.tmp``), is flushed to disk, then renamed over ``path`` with
-    :func:`os.replace`. If ``write`` raises, the temporary file is removed and the previous
-    file is left as it was; if the process is killed, the previous file is intact too and
-    the next write removes the leftover temporary file.
-    """
-    path = Path(path)
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(folder, path.name)
-    temp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def export(
     quads: Iterable[Quad], format: str, path: Path | None = None, *, out: TextIO | None = None
 ) -> None:
-    """Write ``quads`` in ``format`` to ``path`` atomically, or to ``out`` (default stdout)."""
+    """Write ``quads`` in ``format`` to ``path`` atomically, or to ``out`` (default stdout).
+
+    A file that cannot be written is an :class:`OutputError`.
+    """
     text = serialize(quads, format)
     if path is None:
         (out or sys.stdout).write(text)
         return
-    try:
-        atomic_write(path, lambda stream: stream.write(text))
-    except OSError as error:
-        raise RustbeltError(f"cannot write {path}: {error.strerror or error}") from error
+    atomic_write(path, lambda stream: stream.write(text))

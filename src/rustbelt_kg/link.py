@@ -1,4 +1,4 @@
-"""Links to Wikidata: the curated mapping set, reconciliation, review and apply.
+"""Links to Wikidata: the project's linkable entities and the curated mapping set.
 
 The curated links live in two files that say the same thing (a test keeps them equal):
 
@@ -8,41 +8,42 @@ The curated links live in two files that say the same thing (a test keeps them e
   ``skos:exactMatch`` triple beside its mapping record (an ``owl:Axiom`` named
   ``rbg:links/wikidata#<local name>``, see :mod:`rustbelt_kg.sssom`).
 
-Reconciliation (:func:`reconcile`) asks a Wikidata-shaped endpoint for items whose English
-or Chinese label or alias equals a local entity's label, keeps those of the expected class
-(``wdt:P31/wdt:P279*`` of the local class's own link) and, for the places of the article,
-in China (``wdt:P17 wd:Q148``), and scores them with visible features
-(:data:`FEATURES`). The candidates go to a review file (SSSOM/TSV); only accepted rows
-become links (:func:`apply_review`), and a curated link is never changed: a candidate that
-disagrees with one is a conflict, reported and refused.
+This module reads and writes that set, lists the entities that could be linked
+(:func:`todo`), and adds links (:func:`apply_mappings`, :func:`apply_review`) only when the
+Wikidata QC queries (``queries/qc/wikidata-*-violation.rq``) still pass: a curated link is
+never changed. Finding candidates is :mod:`rustbelt_kg.reconcile`.
+
+Folder names come from the source registry (:data:`rustbelt_kg.project.SOURCES`): the links
+are the folder of the ``links`` sources, the snapshots that of the ``enrichment`` sources
+(:func:`source_folder`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rdflib.term import Literal
 
-from rustbelt_kg import __version__, namespaces, sssom
+from rustbelt_kg import namespaces, sssom
 from rustbelt_kg.errors import CheckFailed, UsageError
-from rustbelt_kg.export import Quad, atomic_write, serialize
+from rustbelt_kg.export import serialize
+from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.load import load_quads
-from rustbelt_kg.project import Project
+from rustbelt_kg.namespaces import PREFIXES
+from rustbelt_kg.project import Project, source_kind
+from rustbelt_kg.query import list_qc_queries, run_qc_queries
 from rustbelt_kg.sssom import Mapping, MappingSet
 from rustbelt_kg.store import OxigraphStore
-from rustbelt_kg.wikidata import WikidataClient
+from rustbelt_kg.terms import Quad
 
 __all__ = [
-    "FEATURES",
-    "Candidate",
     "LocalEntity",
     "accepted_rows",
     "apply_mappings",
     "apply_review",
-    "candidate_query",
+    "by_text",
     "class_links",
     "link_paths",
     "links_ttl",
@@ -51,38 +52,28 @@ __all__ = [
     "project_entities",
     "qc_violations",
     "read_links",
-    "reconcile",
     "record_id",
-    "review_set",
+    "source_folder",
     "sync_links",
     "todo",
     "write_links",
-    "write_review",
 ]
 
 RBO = namespaces.RBO
 WD = namespaces.WD
-SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SEMAPV = "https://w3id.org/semapv/vocab/"
+SKOS_EXACT = PREFIXES["skos"] + "exactMatch"
+SKOS_ALT_LABEL = PREFIXES["skos"] + "altLabel"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SEMAPV = PREFIXES["semapv"]
 #: Mapping records are named ``rbg:links/wikidata#<local name>``.
 RECORD_BASE = namespaces.LINKS_GRAPH + "#"
-TOOL = f"rustbelt-kg {__version__} link"
+#: QC queries whose name starts with this check the links (see :func:`qc_violations`).
+QC_PREFIX = "wikidata-"
 
 #: Kinds of things that can have a Wikidata item; their instances are what ``--todo`` lists.
 LINKABLE_ROOTS = tuple(
     RBO + c for c in ("Agent", "Place", "Occupation", "Industry", "Policy", "Product")
 )
-#: Local classes whose instances in this article are places or institutions in China.
-COUNTRY_SCOPE = {RBO + c: WD + "Q148" for c in ("Province", "City", "University")}
-#: Features of a candidate and their weights. The score is the sum of the features present
-#: over label + class + country (1.0): a feature that cannot be checked (no class link, not
-#: a place in China) adds nothing, so a bare label match scores 0.5.
-FEATURES = {"label": 0.5, "alias": 0.35, "class": 0.3, "country": 0.2}
-#: Suffixes a local label may carry that Wikidata's labels leave out.
-_SUFFIXES = (" province", " city")
-#: The languages labels are matched in.
-LANGUAGES = ("en", "zh")
 
 CURIE_MAP = {"rb": namespaces.RB, "rbo": RBO, "wd": WD, "rbgl": RECORD_BASE}
 SET_METADATA: dict[str, object] = {
@@ -121,36 +112,7 @@ class LocalEntity:
         return min(english) if english else self.iri.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A Wikidata item proposed for a local entity, with the features that scored it."""
-
-    entity: LocalEntity
-    item: str
-    item_label: str | None
-    match_string: str
-    match_field: str
-    features: dict[str, bool | None]
-    score: float
-
-    @property
-    def passes_filters(self) -> bool:
-        """False when the item is of the wrong class or in the wrong country."""
-        return self.features["class"] is not False and self.features["country"] is not False
-
-    def describe(self) -> str:
-        """The features as a reader sees them, e.g. ``label(en) 0.5 + class 0.3 = 0.8``."""
-        parts = []
-        kind = "label" if self.match_field == RDFS_LABEL else "alias"
-        parts.append(f"{kind} {self.match_string!r} {FEATURES[kind]:g}")
-        for name in ("class", "country"):
-            seen = self.features[name]
-            if seen is not None:
-                parts.append(f"{name} {FEATURES[name]:g}" if seen else f"{name} NO")
-        return " + ".join(parts) + f" = {self.score:.3f}"
-
-
-# -- the project's entities and links --------------------------------------------------------
+# -- the project's entities ------------------------------------------------------------------
 
 
 def _store(quads: Iterable[Quad]) -> OxigraphStore:
@@ -169,7 +131,8 @@ SELECT DISTINCT ?e ?type ?field ?label WHERE {
 }"""
 
 
-def _by_text(labels: Iterable[Literal]) -> tuple[Literal, ...]:
+def by_text(labels: Iterable[Literal]) -> tuple[Literal, ...]:
+    """Literals in a stable order: by language tag, then text."""
     return tuple(sorted(labels, key=lambda x: (x.language or "", str(x))))
 
 
@@ -180,10 +143,11 @@ def local_entities(store: OxigraphStore) -> list[LocalEntity]:
     for row in store.query(_ENTITIES % roots).rows:
         types, labels, aliases = found.setdefault(str(row["e"]), (set(), set(), set()))
         types.add(str(row["type"]))
-        if isinstance(row.get("label"), Literal):
-            (labels if str(row["field"]) == RDFS_LABEL else aliases).add(row["label"])
+        label = row.get("label")
+        if isinstance(label, Literal):
+            (labels if str(row["field"]) == RDFS_LABEL else aliases).add(label)
     return [
-        LocalEntity(iri, tuple(sorted(types)), _by_text(labels), _by_text(aliases))
+        LocalEntity(iri, tuple(sorted(types)), by_text(labels), by_text(aliases))
         for iri, (types, labels, aliases) in sorted(found.items())
     ]
 
@@ -205,9 +169,24 @@ def todo(project: Project) -> list[LocalEntity]:
     return [e for e in local_entities(store) if e.iri not in linked]
 
 
+# -- the curated set ---------------------------------------------------------------------------
+
+
+def source_folder(project: Project, kind: str) -> Path:
+    """The folder of one kind of source file, from its pattern in the source registry.
+
+    :class:`~rustbelt_kg.project.Project` has no property for the links' or the
+    enrichment's folder, so this is the one place that derives them.
+
+    >>> source_folder(Project(Path("/p")), "links").as_posix()
+    '/p/data/links'
+    """
+    return project.root / PurePosixPath(source_kind(kind).pattern).parent
+
+
 def link_paths(project: Project) -> tuple[Path, Path]:
     """The curated mapping set's TSV and Turtle files."""
-    folder = project.root / "data" / "links"
+    folder = source_folder(project, "links")
     return folder / "wikidata.sssom.tsv", folder / "wikidata.ttl"
 
 
@@ -239,175 +218,13 @@ def record_id(subject: str) -> str:
     raise UsageError(f"<{subject}> is neither an rb: entity nor an rbo: term")
 
 
-# -- reconciliation ---------------------------------------------------------------------------
-
-_CANDIDATES = """PREFIX wd: <http://www.wikidata.org/entity/>
-PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?item ?field ?text ?itemLabel ?classOk ?countryOk WHERE {
-  VALUES ?text { %(texts)s }
-  VALUES ?field { rdfs:label skos:altLabel }
-  ?item ?field ?text .
-  FILTER(STRSTARTS(STR(?item), "http://www.wikidata.org/entity/Q"))
-  OPTIONAL { ?item rdfs:label ?itemLabel FILTER(LANG(?itemLabel) = "en") }
-  %(class)s
-  %(country)s
-}"""
+def class_links(mset: MappingSet) -> dict[str, str]:
+    """The curated links of ontology classes: local class IRI -> Wikidata item."""
+    return {m.subject_id: m.object_id for m in mset.mappings
+            if m.subject_id.startswith(RBO) and m.subject_type == "owl class"}
 
 
-def _texts(entity: LocalEntity) -> list[Literal]:
-    texts: set[Literal] = set()
-    for lit in (*entity.labels, *entity.aliases):
-        if lit.language not in LANGUAGES:
-            continue
-        texts.add(lit)
-        lower = str(lit).lower()
-        for suffix in _SUFFIXES:
-            if lower.endswith(suffix):
-                texts.add(Literal(str(lit)[: -len(suffix)], lang=lit.language))
-    return list(_by_text(texts))
-
-
-_SPARQL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-def _sparql_literal(lit: Literal) -> str:
-    """The literal as a one-line SPARQL string, every character that needs it escaped.
-
-    >>> print(_sparql_literal(Literal('a "b" \\\\ c\\nd', lang="zh")))
-    "a \\"b\\" \\\\ c\\nd"@zh
-    """
-    return f'"{str(lit).translate(_SPARQL_ESCAPES)}"@{lit.language}'
-
-
-def candidate_query(entity: LocalEntity, classes: Sequence[str], country: str | None) -> str:
-    """The SELECT query asking for the candidates of one entity."""
-    klass = country_part = ""
-    if classes:
-        values = " ".join(f"<{c}>" for c in classes)
-        klass = (f"BIND(EXISTS {{ VALUES ?class {{ {values} }} "
-                 "?item wdt:P31/wdt:P279* ?class } AS ?classOk)")
-    if country:
-        country_part = f"BIND(EXISTS {{ ?item wdt:P17 <{country}> }} AS ?countryOk)"
-    texts = " ".join(_sparql_literal(t) for t in _texts(entity))
-    return _CANDIDATES % {"texts": texts, "class": klass, "country": country_part}
-
-
-def _score(features: dict[str, bool | None], kind: str) -> float:
-    got = FEATURES[kind] + sum(FEATURES[n] for n in ("class", "country") if features[n])
-    return round(got / (FEATURES["label"] + FEATURES["class"] + FEATURES["country"]), 3)
-
-
-def reconcile(
-    entities: Sequence[LocalEntity], class_links: dict[str, str], client: WikidataClient
-) -> list[Candidate]:
-    """Candidates for each entity, best first per entity; one query per entity, in turn.
-
-    ``class_links`` maps local classes to their Wikidata items (the curated class links);
-    candidates of the wrong class or country are dropped.
-    """
-    found: list[Candidate] = []
-    for entity in entities:
-        if not _texts(entity):
-            continue
-        classes = sorted({class_links[t] for t in entity.types if t in class_links})
-        country = next((COUNTRY_SCOPE[t] for t in entity.types if t in COUNTRY_SCOPE), None)
-        _, rows = client.select(candidate_query(entity, classes, country))
-        best: dict[str, Candidate] = {}
-        for row in rows:
-            features: dict[str, bool | None] = {
-                "class": _bool(row.get("classOk")) if classes else None,
-                "country": _bool(row.get("countryOk")) if country else None,
-            }
-            kind = "label" if str(row["field"]) == RDFS_LABEL else "alias"
-            item_label = row.get("itemLabel")
-            candidate = Candidate(
-                entity, str(row["item"]), str(item_label) if item_label is not None else None,
-                str(row["text"]), str(row["field"]), features, _score(features, kind),
-            )
-            previous = best.get(candidate.item)
-            if previous is None or candidate.score > previous.score:
-                best[candidate.item] = candidate
-        kept = [c for c in best.values() if c.passes_filters]
-        found.extend(sorted(kept, key=lambda c: (-c.score, c.item)))
-    return found
-
-
-def _bool(term: object) -> bool:
-    return term is not None and str(term).lower() in ("true", "1")
-
-
-# -- review and apply --------------------------------------------------------------------------
-
-REVIEW_METADATA: dict[str, object] = {
-    "mapping_set_title": "rustbelt-kg: Wikidata candidates for review",
-    "mapping_set_description": (
-        "Candidates found by `rustbelt-kg link`; confidence is the score, the comment its "
-        "features. To accept a row set reviewer_agreement to 1 and reviewer_label to your "
-        "name (-1 rejects), then run `rustbelt-kg link --apply FILE`."
-    ),
-    "license": SET_METADATA["license"],
-    "sssom_version": "1.1",
-}
-
-
-def review_set(
-    candidates: Sequence[Candidate], curated: MappingSet, *, threshold: float | None,
-    today: str | None = None,
-) -> tuple[MappingSet, list[Mapping], list[str]]:
-    """The review file's mapping set, the mappings accepted by ``threshold``, and conflicts.
-
-    A candidate is accepted when it is the only best one of its entity, scores at least
-    ``threshold`` and the entity has no curated link. A best candidate that differs from
-    the entity's curated link is a conflict: reported, never applied.
-    """
-    day = today or date.today().isoformat()
-    linked = {m.subject_id: m.object_id for m in curated.mappings}
-    rows: list[Mapping] = []
-    accepted: list[Mapping] = []
-    conflicts: list[str] = []
-    by_entity: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_entity.setdefault(c.entity.iri, []).append(c)
-    for iri, group in sorted(by_entity.items()):
-        top = group[0]
-        unique = len(group) == 1 or group[1].score < top.score
-        for rank, c in enumerate(group, start=1):
-            status = f"candidate {rank} of {len(group)}"
-            current = linked.get(iri)
-            if current == c.item:
-                status += "; agrees with the curated link"
-            elif current and rank == 1:
-                status += (f"; CONFLICT: the curated link is {curated.contract(current)}; "
-                           "not applied")
-                conflicts.append(f"{curated.contract(iri)}: best candidate "
-                                 f"{curated.contract(c.item)} ({c.score:.3f}) but curated "
-                                 f"{curated.contract(current)}")
-            elif rank == 1 and not unique:
-                status += "; ambiguous: another candidate has the same score"
-            row = Mapping(
-                subject_id=iri, predicate_id=SKOS_EXACT, object_id=c.item,
-                mapping_justification=SEMAPV + "CompositeMatching",
-                subject_label=c.entity.label, object_label=c.item_label,
-                subject_type="owl named individual", mapping_tool=TOOL, mapping_date=day,
-                confidence=c.score, subject_match_field=(RDFS_LABEL,),
-                object_match_field=(c.match_field,), match_string=c.match_string,
-                comment=f"{c.describe()}; {status}",
-            )
-            if (threshold is not None and rank == 1 and unique and current is None
-                    and c.score >= threshold):
-                rule = f"accepted by `rustbelt-kg link --accept-threshold {threshold:g}`"
-                row = row.with_(curation_rule_text=rule, comment=f"{row.comment}; {rule}")
-                accepted.append(_as_link(row))
-            rows.append(row)
-    review = MappingSet(namespaces.LINKS_GRAPH + "/review", dict(CURIE_MAP), rows,
-                        dict(REVIEW_METADATA))
-    return review, accepted, conflicts
-
-
-def _as_link(row: Mapping) -> Mapping:
-    return row.with_(record_id=record_id(row.subject_id))
+# -- adding links ------------------------------------------------------------------------------
 
 
 def accepted_rows(review: MappingSet) -> list[Mapping]:
@@ -421,8 +238,8 @@ def accepted_rows(review: MappingSet) -> list[Mapping]:
                 f"{review.contract(row.subject_id)} -> {review.contract(row.object_id)}: "
                 "an accepted row needs a reviewer_label"
             )
-        rows.append(_as_link(row.with_(curation_rule_text=row.curation_rule_text
-                                       or "accepted by a reviewer in the review file")))
+        rule = row.curation_rule_text or "accepted by a reviewer in the review file"
+        rows.append(row.with_(curation_rule_text=rule, record_id=record_id(row.subject_id)))
     return rows
 
 
@@ -486,27 +303,16 @@ def apply_review(project: Project, review_path: Path) -> list[Mapping]:
 
 
 def qc_violations(project: Project, links: MappingSet | None = None) -> list[str]:
-    """Rows of the ``wikidata-*-violation.rq`` QC queries, over the project with ``links``."""
+    """Problems the ``wikidata-*`` QC queries find over the project with ``links``.
+
+    The queries are the project's QC queries (:func:`~rustbelt_kg.query.list_qc_queries`)
+    whose name starts with :data:`QC_PREFIX`, run by the build's own runner
+    (:func:`~rustbelt_kg.query.run_qc_queries`); ``links`` replaces the links graph.
+    """
     quads = list(load_quads(project))
     if links is not None:
         quads = [q for q in quads if str(q[3]) != namespaces.LINKS_GRAPH]
         quads.extend(sssom.to_quads(links, namespaces.LINKS_GRAPH))
-    store = _store(quads)
-    problems = []
-    for path in sorted(project.qc_dir.glob("wikidata-*-violation.rq")):
-        result = store.query(path.read_text(encoding="utf-8"))
-        for row in result.rows:
-            cells = ", ".join(f"{k}={v}" for k, v in sorted(row.items()))
-            problems.append(f"{path.name}: {cells}")
+    queries = [q for q in list_qc_queries(project) if q.name.startswith(QC_PREFIX)]
+    _, _, problems = run_qc_queries(_store(quads), queries)
     return problems
-
-
-def class_links(mset: MappingSet) -> dict[str, str]:
-    """The curated links of ontology classes: local class IRI -> Wikidata item."""
-    return {m.subject_id: m.object_id for m in mset.mappings
-            if m.subject_id.startswith(RBO) and m.subject_type == "owl class"}
-
-
-def write_review(review: MappingSet, path: Path) -> None:
-    """Write a review file (SSSOM/TSV) atomically, with the columns a reviewer fills."""
-    sssom.write_tsv(review, path, always=("reviewer_label", "reviewer_agreement"))

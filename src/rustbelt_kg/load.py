@@ -20,9 +20,8 @@ import pyoxigraph as ox
 from rdflib.term import URIRef
 
 from rustbelt_kg.errors import RdfSyntaxError, RustbeltError
-from rustbelt_kg.export import Quad
 from rustbelt_kg.project import Project, SourceKind
-from rustbelt_kg.store import from_oxigraph, from_oxigraph_quad
+from rustbelt_kg.terms import Quad, from_oxigraph, from_oxigraph_quad
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -79,15 +78,8 @@ def parse_file(
     return quads
 
 
-def _display(project: Project, path: Path) -> str:
-    try:
-        return str(path.relative_to(project.root))
-    except ValueError:
-        return str(path)
-
-
 def _parse_kind(project: Project, kind: SourceKind, path: Path) -> list[Quad]:
-    return parse_file(path, kind.syntax, kind.graph, display=_display(project, path))
+    return parse_file(path, kind.syntax, kind.graph, display=project.display(path))
 
 
 def load_quads(project: Project) -> list[Quad]:
@@ -103,7 +95,7 @@ def load_quads(project: Project) -> list[Quad]:
 
 def to_dataset(quads: Iterable[Quad]) -> Dataset:
     """An rdflib ``Dataset`` (its default graph is the union of all graphs) of ``quads``."""
-    from rustbelt_kg.store import memory_dataset
+    from rustbelt_kg.memory_store import memory_dataset
 
     return memory_dataset(quads)
 

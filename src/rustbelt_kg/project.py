@@ -112,6 +112,19 @@ class Project:
             "pass --project DIR"
         )
 
+    def display(self, path: Path) -> str:
+        """``path`` as shown in messages: relative to the root when inside the checkout.
+
+        >>> Project(Path("/src/kg")).display(Path("/src/kg/queries/people.rq"))
+        'queries/people.rq'
+        >>> Project(Path("/src/kg")).display(Path("/tmp/q.rq"))
+        '/tmp/q.rq'
+        """
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
     # -- sources ---------------------------------------------------------------------------
 
     def files(self, kind: str | SourceKind) -> list[Path]:

@@ -11,11 +11,16 @@ A ``param`` line is ``name | kind | default | help``: ``kind`` is ``IRI`` or a l
 datatype (``xsd:integer``, ``xsd:string``, ...); the default is ``-`` for none (the
 variable is then left free). Values are bound by the engine (pyoxigraph
 ``substitutions``, rdflib ``initBindings``), never pasted into the text. For a SELECT
-query a parameter must be one of the result columns (Oxigraph substitutes only those).
+query a parameter must be one of the result columns (Oxigraph substitutes only those);
+:func:`run_query` checks that against the parsed query before it runs.
 
 The expected answer sits beside the query as ``NAME.srj`` (SPARQL-JSON, as written by
-``rustbelt-kg query NAME --format json``). :func:`compare_results` compares answers as
-multisets of rows, in order when the query has a top-level ``ORDER BY``.
+``rustbelt-kg query NAME --format json``). :func:`rustbelt_kg.compare.compare_results`
+compares answers as multisets of rows, in order when the query has a top-level ``ORDER BY``.
+
+QC queries (``queries/qc/*-violation.rq``) are SELECT or ASK queries that look for what
+must not be there: any row, or an ASK answering true, is a violation
+(:func:`run_qc_queries`).
 
 >>> expand_iri("rb:wan-long")
 rdflib.term.URIRef('https://w3id.org/rustbelt-kg/id/wan-long')
@@ -25,20 +30,25 @@ False
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib.term import BNode, Literal, Node, URIRef
+from rdflib.term import Literal, Node, URIRef
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import QuerySyntaxError, UnknownQueryError, UsageError
-from rustbelt_kg.export import compact_iri, nt_term
+from rustbelt_kg.compare import compare_results, show_row
+from rustbelt_kg.errors import (
+    QuerySyntaxError,
+    RustbeltError,
+    UnknownQueryError,
+    UsageError,
+)
 from rustbelt_kg.results import QueryResult, normalise, read_expected
+from rustbelt_kg.sparql import QueryShape, has_top_level_order_by, parse_sparql, read_sparql
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
@@ -46,21 +56,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Param",
+    "QueryShape",
     "StoredQuery",
     "check_expected",
+    "check_qc_queries",
     "compare_results",
     "expand_iri",
     "get_query",
     "has_top_level_order_by",
     "list_qc_queries",
     "list_queries",
+    "parse_queries",
+    "parse_sparql",
     "read_query",
+    "read_sparql",
+    "run_qc_queries",
     "run_query",
     "run_sparql",
 ]
-
-_XSD = namespaces.PREFIXES["xsd"]
-
 
 #: Characters an IRI may not contain (RFC 3987): a value with one is refused, never spliced.
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -121,7 +134,7 @@ class Param:
         if self.kind.lower() in ("literal", "string", "xsd:string"):
             return Literal(text)
         datatype = expand_iri(self.kind)
-        term = Literal(text, datatype=datatype)
+        term = Literal(text, datatype=datatype, normalize=False)  # bound as written
         if getattr(term, "ill_typed", False):
             raise UsageError(f"parameter {self.name}: {text!r} is not a valid {self.kind}")
         return normalise(term)
@@ -138,6 +151,17 @@ class StoredQuery:
     params: tuple[Param, ...]
     text: str
     meta: dict[str, str] = field(default_factory=dict)
+    display: str = ""  # how messages name the file (relative to the project); else ``path``
+
+    @property
+    def where(self) -> str:
+        """The file as messages name it."""
+        return self.display or str(self.path)
+
+    @functools.cached_property
+    def shape(self) -> QueryShape:
+        """The parsed query's form and result columns (:func:`parse_sparql`)."""
+        return parse_sparql(self.text, path=self.where)
 
     @property
     def expected_path(self) -> Path:
@@ -173,9 +197,14 @@ class StoredQuery:
 _HEADER = re.compile(r"^#\+\s*(?:([A-Za-z_][\w-]*)\s*:)?\s?(.*)$")
 
 
-def read_query(path: Path) -> StoredQuery:
-    """Read a query file and its ``#+ key: value`` header."""
-    text = path.read_text(encoding="utf-8")
+def read_query(path: Path, *, display: str | None = None) -> StoredQuery:
+    """Read a query file and its ``#+ key: value`` header; ``display`` names the file in
+    messages (default: ``path``)."""
+    where = display or str(path)
+    try:
+        text = read_sparql(path, where)
+    except OSError as error:
+        raise RustbeltError(f"{where}: cannot read: {error.strerror or error}") from error
     meta: dict[str, str] = {}
     params: list[Param] = []
     last: str | None = None
@@ -195,7 +224,7 @@ def read_query(path: Path) -> StoredQuery:
             continue
         key = key.lower()
         if key == "param":
-            params.append(_param(path, value))
+            params.append(_param(where, value))
         else:
             meta[key] = value
         last = key
@@ -207,10 +236,11 @@ def read_query(path: Path) -> StoredQuery:
         params=tuple(params),
         text=text,
         meta=meta,
+        display=display or "",
     )
 
 
-def _param(path: Path, value: str) -> Param:
+def _param(path: str, value: str) -> Param:
     parts = [p.strip() for p in value.split("|")]
     if len(parts) < 2 or not parts[0]:
         raise UsageError(f"{path}: a param line is 'name | kind | default | help', got {value!r}")
@@ -222,12 +252,12 @@ def _param(path: Path, value: str) -> Param:
 
 def list_queries(project: Project) -> list[StoredQuery]:
     """The stored queries of ``project``, sorted by name."""
-    return [read_query(path) for path in project.query_files()]
+    return [read_query(path, display=project.display(path)) for path in project.query_files()]
 
 
 def list_qc_queries(project: Project) -> list[StoredQuery]:
     """The QC violation queries (``queries/qc/*-violation.rq``), sorted by name."""
-    return [read_query(path) for path in project.qc_files()]
+    return [read_query(path, display=project.display(path)) for path in project.qc_files()]
 
 
 def get_query(project: Project, name: str) -> StoredQuery:
@@ -235,14 +265,26 @@ def get_query(project: Project, name: str) -> StoredQuery:
     path = project.queries_dir / f"{name}.rq"
     if "/" in name or not path.is_file():
         raise UnknownQueryError(name, [p.stem for p in project.query_files()])
-    return read_query(path)
+    return read_query(path, display=project.display(path))
 
 
 def run_query(
     store: Store, query: StoredQuery, params: Mapping[str, str] | None = None
 ) -> QueryResult:
-    """Run a stored query with ``params`` (text values; defaults fill the rest)."""
-    return run_sparql(store, query.text, query.bindings(params), path=query.path)
+    """Run a stored query with ``params`` (text values; defaults fill the rest).
+
+    A parameter of a SELECT query that is not one of its result columns is a
+    :class:`UsageError` (the engines would bind it differently, or not at all).
+    """
+    bindings = query.bindings(params)
+    if query.params and query.shape.form == "select":
+        hidden = [p.name for p in query.params if p.name not in query.shape.variables]
+        if hidden:
+            raise UsageError(
+                f"{query.where}: parameter {', '.join('?' + n for n in hidden)} is not a "
+                "result column; a parameter of a SELECT query must be one of its result columns"
+            )
+    return run_sparql(store, query.text, bindings, path=query.where)
 
 
 def run_sparql(
@@ -263,148 +305,52 @@ def run_sparql(
         ) from error
 
 
-# -- ORDER BY -----------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*|(?P<open>\{)|(?P<close>\})|(?P<order>\bORDER\s+BY\b)',
-    re.IGNORECASE | re.DOTALL,
-)
+# -- parsing ------------------------------------------------------------------------------
 
 
-def has_top_level_order_by(text: str) -> bool:
-    """Whether ``text`` has ``ORDER BY`` outside every ``{...}`` (comments and strings aside)."""
-    depth = 0
-    for match in _TOKENS.finditer(text):
-        if match.group("open"):
-            depth += 1
-        elif match.group("close"):
-            depth -= 1
-        elif match.group("order") and depth == 0:
-            return True
-    return False
+def parse_queries(queries: Iterable[StoredQuery]) -> None:
+    """Parse every query: the first syntax error raises :class:`QuerySyntaxError`."""
+    for query in queries:
+        query.shape  # noqa: B018 - parsed once, cached on the query
 
 
-# -- comparing answers --------------------------------------------------------------------
-
-_NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long",
-                               "nonNegativeInteger", "positiveInteger")}
-
-
-def _key(term: Node | None) -> object:
-    """Equality key: blank nodes all equal, numbers by value within one datatype."""
-    if term is None:
-        return None
-    if isinstance(term, BNode):
-        return ("bnode",)
-    term = normalise(term)
-    if isinstance(term, Literal) and str(term.datatype) in _NUMERIC:
-        try:
-            return ("number", str(term.datatype), Decimal(str(term)).normalize())
-        except InvalidOperation:
-            pass
-    return (type(term).__name__, nt_term(term))
+def check_qc_queries(queries: Iterable[StoredQuery]) -> None:
+    """Parse every QC query; one that is neither SELECT nor ASK is a :class:`UsageError`."""
+    for query in queries:
+        if query.shape.form not in ("select", "ask"):
+            raise UsageError(
+                f"{query.where}: a QC query must be a SELECT (any row is a violation) or an "
+                "ASK (true is a violation), not a CONSTRUCT or DESCRIBE"
+            )
 
 
-def _value(term: Node | None) -> object:
-    """Key ignoring the numeric datatype, to explain integer-vs-decimal differences."""
-    if isinstance(term, Literal) and str(term.datatype) in _NUMERIC:
-        try:
-            return ("number", Decimal(str(term)).normalize())
-        except InvalidOperation:
-            pass
-    return _key(term)
+def run_qc_queries(store: Store, queries: list[StoredQuery]) -> tuple[int, int, list[str]]:
+    """Run QC violation queries: ``(passed, total, problems)``.
 
-
-def _show(term: Node | None) -> str:
-    if term is None:
-        return "(unbound)"
-    if isinstance(term, URIRef):
-        return compact_iri(str(term), strict=False) or nt_term(term)
-    if isinstance(term, Literal) and term.datatype is not None:
-        datatype = compact_iri(str(term.datatype)) or str(term.datatype)
-        return f"{nt_term(Literal(str(term)))}^^{datatype}"
-    return nt_term(term)
-
-
-def _show_row(row: Mapping[str, Node], names: list[str]) -> str:
-    return " ".join(f"?{n}={_show(row.get(n))}" for n in names) or "(empty row)"
-
-
-def _datatype_note(a: Mapping[str, Node], e: Mapping[str, Node], names: list[str]) -> str:
-    parts = [
-        f"?{n}: expected {_show(e.get(n))}, got {_show(a.get(n))}"
-        for n in names if _key(a.get(n)) != _key(e.get(n))
-    ]
-    return "same values, different datatypes (" + "; ".join(parts) + ")"
-
-
-def compare_results(
-    actual: QueryResult, expected: QueryResult, *, ordered: bool = False
-) -> list[str]:
-    """The differences between two answers, one line each; empty when they agree."""
-    if actual.kind != expected.kind:
-        return [f"expected a {expected.kind} result, got a {actual.kind} result"]
-    if actual.kind == "ask":
-        if actual.boolean != expected.boolean:
-            return [f"expected {expected.boolean}, got {actual.boolean}"]
-        return []
-    if actual.kind == "graph":
-        from rdflib.compare import isomorphic
-
-        same = isomorphic(actual.graph, expected.graph)  # type: ignore[arg-type]
-        return [] if same else ["the graphs are not isomorphic"]
+    A SELECT fails with any row, an ASK when it answers true. Every query is parsed and
+    checked (:func:`check_qc_queries`) before the first one runs. ``problems`` holds one
+    line per failed query, then up to 20 of its rows, indented.
+    """
+    check_qc_queries(queries)
     problems: list[str] = []
-    if actual.vars != expected.vars:
-        problems.append(
-            f"columns differ: expected {' '.join('?' + v for v in expected.vars)}, "
-            f"got {' '.join('?' + v for v in actual.vars)}"
-        )
-    names = list(dict.fromkeys(expected.vars + actual.vars))
-
-    def key(row: Mapping[str, Node], by=_key) -> tuple[object, ...]:
-        return tuple(by(row.get(n)) for n in names)
-
-    if ordered:
-        if len(actual.rows) != len(expected.rows):
-            problems.append(f"expected {len(expected.rows)} rows, got {len(actual.rows)}")
-        for i, (a, e) in enumerate(zip(actual.rows, expected.rows, strict=False), 1):
-            if key(a) == key(e):
-                continue
-            if key(a, _value) == key(e, _value):
-                problems.append(f"row {i}: {_datatype_note(a, e, names)}")
+    passed = 0
+    for query in queries:
+        result = run_query(store, query)
+        intent = f" ({query.title})" if query.title else ""
+        if result.kind == "ask":
+            if result.boolean:
+                problems.append(f"{query.name}{intent}: violated (its ASK answered true)")
             else:
-                problems.append(
-                    f"row {i}: expected {_show_row(e, names)}, got {_show_row(a, names)}"
-                )
-        for i, e in enumerate(expected.rows[len(actual.rows):], len(actual.rows) + 1):
-            problems.append(f"row {i} missing: {_show_row(e, names)}")
-        for i, a in enumerate(actual.rows[len(expected.rows):], len(expected.rows) + 1):
-            problems.append(f"row {i} unexpected: {_show_row(a, names)}")
-        return problems
-    got = Counter(key(r) for r in actual.rows)
-    want = Counter(key(r) for r in expected.rows)
-    only_expected, only_actual = want - got, got - want
-    missing = [r for r in expected.rows if _take(only_expected, key(r))]
-    extra = [r for r in actual.rows if _take(only_actual, key(r))]
-    for e in missing:
-        partner = next((a for a in extra if key(a, _value) == key(e, _value)), None)
-        if partner is not None:
-            extra.remove(partner)
-            problems.append(f"row {_show_row(e, names)}: {_datatype_note(partner, e, names)}")
-        else:
-            problems.append(f"missing row: {_show_row(e, names)}")
-    problems.extend(f"unexpected row: {_show_row(a, names)}" for a in extra)
-    return problems
-
-
-def _take(counts: Counter[tuple[object, ...]], key: tuple[object, ...]) -> bool:
-    """Consume one ``key`` from ``counts`` (a difference counter); whether there was one."""
-    if counts[key] > 0:
-        counts[key] -= 1
-        return True
-    return False
+                passed += 1
+            continue
+        if not result.rows:
+            passed += 1
+            continue
+        problems.append(f"{query.name}{intent}: {len(result.rows)} violation(s)")
+        problems.extend(f"    {show_row(row, result.vars)}" for row in result.rows[:20])
+        if len(result.rows) > 20:
+            problems.append(f"    ... and {len(result.rows) - 20} more")
+    return passed, len(queries), problems
 
 
 def check_expected(store: Store, query: StoredQuery) -> list[str]:

@@ -26,12 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
+from rustbelt_kg.catalog import RESULT_FORMAT_INFO, ResultFormatInfo
 from rustbelt_kg.errors import UsageError
-from rustbelt_kg.export import atomic_write, compact_iri, nt_term
+from rustbelt_kg.export import xml_attr, xml_escape
+from rustbelt_kg.fsio import atomic_write
+from rustbelt_kg.terms import compact_iri, nt_term
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -144,7 +146,9 @@ def _from_json_term(value: Mapping[str, str]) -> Node:
         if "xml:lang" in value:
             return Literal(value["value"], lang=value["xml:lang"])
         datatype = value.get("datatype")
-        return normalise(Literal(value["value"], datatype=URIRef(datatype) if datatype else None))
+        typed = URIRef(datatype) if datatype else None
+        # normalize=False keeps the lexical form: "01"^^xsd:integer stays "01"
+        return normalise(Literal(value["value"], datatype=typed, normalize=False))
     raise UsageError(f"unknown SPARQL-JSON term type {kind!r}")
 
 
@@ -173,7 +177,8 @@ def read_expected(path: Path) -> QueryResult:
 
 
 def write_expected(result: QueryResult, path: Path) -> None:
-    """Write ``result`` to ``path`` as canonical SPARQL-JSON, atomically."""
+    """Write ``result`` to ``path`` as canonical SPARQL-JSON, atomically
+    (:class:`~rustbelt_kg.errors.OutputError` if it cannot be written)."""
     text = to_json(result)
     atomic_write(path, lambda out: out.write(text))
 
@@ -214,22 +219,22 @@ def _write_tsv(result: QueryResult, out: TextIO) -> None:
 
 def _xml_term(term: Node) -> str:
     if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
+        return f"<uri>{xml_escape(str(term))}</uri>"
     if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
+        return f"<bnode>{xml_escape(str(term))}</bnode>"
     assert isinstance(term, Literal)
     if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(str(term))}</literal>"
+        return f"<literal xml:lang={xml_attr(term.language)}>{xml_escape(str(term))}</literal>"
     if term.datatype is not None and str(term.datatype) != XSD_STRING:
-        return f"<literal datatype={quoteattr(str(term.datatype))}>{escape(str(term))}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
+        return f"<literal datatype={xml_attr(str(term.datatype))}>{xml_escape(str(term))}</literal>"
+    return f"<literal>{xml_escape(str(term))}</literal>"
 
 
 def _write_xml(result: QueryResult, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write('<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n  <head>\n')
     for var in result.vars:
-        out.write(f"    <variable name={quoteattr(var)}/>\n")
+        out.write(f"    <variable name={xml_attr(var)}/>\n")
     out.write("  </head>\n")
     if result.kind == "ask":
         out.write(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n")
@@ -239,7 +244,7 @@ def _write_xml(result: QueryResult, out: TextIO) -> None:
         out.write("    <result>\n")
         for var in result.vars:
             if var in row:
-                out.write(f"      <binding name={quoteattr(var)}>{_xml_term(row[var])}</binding>\n")
+                out.write(f"      <binding name={xml_attr(var)}>{_xml_term(row[var])}</binding>\n")
         out.write("    </result>\n")
     out.write("  </results>\n</sparql>\n")
 
@@ -285,33 +290,26 @@ def _write_table(result: QueryResult, out: TextIO) -> None:
 
 
 @dataclass(frozen=True)
-class ResultFormat:
-    """A format for SELECT and ASK results."""
+class ResultFormat(ResultFormatInfo):
+    """A format for SELECT and ASK results (its row of :data:`catalog.RESULT_FORMAT_INFO`)
+    and its writer."""
 
-    name: str
-    media_type: str
-    help: str
     write: Callable[[QueryResult, TextIO], None]
 
 
-#: The registry of result formats, by name.
+#: The writer of each result format, by name.
+_WRITERS: dict[str, Callable[[QueryResult, TextIO], None]] = {
+    "table": _write_table,
+    "csv": _write_csv,
+    "tsv": _write_tsv,
+    "json": _write_json,
+    "xml": _write_xml,
+}
+
+#: The registry of result formats, by name (names and help: :data:`catalog.RESULT_FORMAT_INFO`).
 RESULT_FORMATS: dict[str, ResultFormat] = {
-    f.name: f
-    for f in (
-        ResultFormat("table", "text/plain", "a table for reading in a terminal", _write_table),
-        ResultFormat("csv", "text/csv", "SPARQL 1.1 CSV: plain values", _write_csv),
-        ResultFormat(
-            "tsv", "text/tab-separated-values", "SPARQL 1.1 TSV: terms in N-Triples syntax",
-            _write_tsv,
-        ),
-        ResultFormat(
-            "json", "application/sparql-results+json",
-            "SPARQL 1.1 Query Results JSON (canonical: the .srj files)", _write_json,
-        ),
-        ResultFormat(
-            "xml", "application/sparql-results+xml", "SPARQL Query Results XML", _write_xml
-        ),
-    )
+    name: ResultFormat(**vars(info), write=_WRITERS[name])
+    for name, info in RESULT_FORMAT_INFO.items()
 }
 
 

@@ -17,43 +17,35 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 import yaml
-from rdflib.term import Literal, Node, URIRef
+from rdflib.term import Literal, URIRef
 
-from rustbelt_kg.errors import DataProblem, SyntaxProblem
-from rustbelt_kg.export import Quad, atomic_write
+from rustbelt_kg.errors import DataProblem, RustbeltError, SyntaxProblem
+from rustbelt_kg.fsio import atomic_write
+from rustbelt_kg.namespaces import PREFIXES
+from rustbelt_kg.terms import Quad
 
 __all__ = [
-    "BUILT_IN_PREFIXES",
-    "SLOTS",
-    "Mapping",
-    "MappingSet",
-    "dumps_tsv",
-    "loads_tsv",
-    "read_tsv",
-    "to_quads",
-    "write_tsv",
+    "BUILT_IN_PREFIXES", "ENTITY_TYPES", "SLOTS", "Mapping", "MappingSet",
+    "dumps_tsv", "loads_tsv", "read_tsv", "to_quads", "write_tsv",
 ]
 
-SSSOM = "https://w3id.org/sssom/"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+SSSOM, OWL, RDF, RDFS, SKOS, XSD, DCTERMS = (
+    PREFIXES[name] for name in ("sssom", "owl", "rdf", "rdfs", "skos", "xsd", "dcterms")
+)
+RDF_TYPE = URIRef(RDF + "type")
 
 #: Prefixes every SSSOM reader knows without a curie_map entry.
 BUILT_IN_PREFIXES: dict[str, str] = {
     "linkml": "https://w3id.org/linkml/",
-    "owl": OWL,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "semapv": "https://w3id.org/semapv/vocab/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "sssom": SSSOM,
-    "xsd": XSD,
+    **{name: PREFIXES[name] for name in ("owl", "rdf", "rdfs", "semapv", "skos", "sssom", "xsd")},
 }
 
 #: Mapping slots used here, in the SSSOM column order: name -> (RDF property, kind).
@@ -72,7 +64,7 @@ SLOTS: dict[str, tuple[str, str]] = {
     "subject_type": (SSSOM + "subject_type", "enum"),
     "object_type": (SSSOM + "object_type", "enum"),
     "mapping_tool": (SSSOM + "mapping_tool", "str"),
-    "mapping_date": ("http://purl.org/dc/terms/created", "date"),
+    "mapping_date": (DCTERMS + "created", "date"),
     "review_date": (SSSOM + "review_date", "date"),
     "confidence": (SSSOM + "confidence", "float"),
     "reviewer_agreement": (SSSOM + "reviewer_agreement", "float"),
@@ -80,22 +72,39 @@ SLOTS: dict[str, tuple[str, str]] = {
     "subject_match_field": (SSSOM + "subject_match_field", "ids"),
     "object_match_field": (SSSOM + "object_match_field", "ids"),
     "match_string": (SSSOM + "match_string", "str"),
-    "comment": ("http://www.w3.org/2000/01/rdf-schema#comment", "str"),
+    "comment": (RDFS + "comment", "str"),
 }
 
-#: Entity type enumeration values (SSSOM ``entity_type_enum``) and their meanings.
+#: Entity type enumeration values (SSSOM ``entity_type_enum``) and their meanings, the IRIs
+#: the RDF form uses. ``owl data property`` means ``owl:DatatypeProperty``, the OWL term.
+#: Any other value of an ``enum`` slot is refused when a file is read.
 ENTITY_TYPES: dict[str, str] = {
     "owl class": OWL + "Class",
+    "owl object property": OWL + "ObjectProperty",
+    "owl data property": OWL + "DatatypeProperty",
+    "owl annotation property": OWL + "AnnotationProperty",
     "owl named individual": OWL + "NamedIndividual",
+    "skos concept": SKOS + "Concept",
+    "rdfs resource": RDFS + "Resource",
+    "rdfs class": RDFS + "Class",
+    "rdfs literal": RDFS + "Literal",
+    "rdfs datatype": RDFS + "Datatype",
+    "rdf property": RDF + "Property",
+}
+#: The range of each ``float`` slot: a confidence is 0..1, a reviewer's agreement -1..1.
+_RANGES: dict[str, tuple[float, float]] = {
+    "confidence": (0.0, 1.0),
+    "reviewer_agreement": (-1.0, 1.0),
 }
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Set-level slots that apply to every mapping when the rows leave them empty.
 _PROPAGATABLE = ("mapping_date", "mapping_tool", "subject_type", "object_type")
 #: Set-level slots written to RDF: name -> property.
 _SET_SLOTS: dict[str, str] = {
-    "mapping_set_title": "http://purl.org/dc/terms/title",
-    "mapping_set_description": "http://purl.org/dc/terms/description",
-    "license": "http://purl.org/dc/terms/license",
+    "mapping_set_title": DCTERMS + "title",
+    "mapping_set_description": DCTERMS + "description",
+    "license": DCTERMS + "license",
     "creator_label": SSSOM + "creator_label",
     "mapping_set_version": OWL + "versionInfo",
 }
@@ -173,6 +182,25 @@ class MappingSet:
 # -- TSV ------------------------------------------------------------------------------------
 
 
+def _ids(value: object) -> tuple[str, ...]:
+    """The identifiers of a multivalued ``ids`` slot."""
+    if not isinstance(value, tuple | list):
+        raise TypeError(f"{value!r} is not a sequence of identifiers")
+    return tuple(str(v) for v in value)
+
+
+def _number(value: object) -> str:
+    """A float cell: the shortest text that reads back as the same number.
+
+    >>> [_number(v) for v in (0.95, 0.7, 1.0, 0.123456, -1.0)]
+    ['0.95', '0.7', '1', '0.123456', '-1']
+    """
+    if not isinstance(value, int | float):
+        raise TypeError(f"{value!r} is not a number")
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _cell(mset: MappingSet, name: str, value: object) -> str:
     kind = SLOTS[name][1]
     if value is None or value == ():
@@ -180,9 +208,9 @@ def _cell(mset: MappingSet, name: str, value: object) -> str:
     if kind == "id":
         return mset.contract(str(value))
     if kind == "ids":
-        return "|".join(mset.contract(v) for v in value)  # type: ignore[union-attr]
+        return "|".join(mset.contract(v) for v in _ids(value))
     if kind == "float":
-        return f"{float(value):.3f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+        return _number(value)
     return str(value)
 
 
@@ -215,17 +243,50 @@ def write_tsv(mset: MappingSet, path: Path, *, always: Sequence[str] = ()) -> No
 
 
 def _value(mset: MappingSet, name: str, cell: str) -> object:
+    """The value of one cell; ``ValueError`` (or :class:`DataProblem`) when it does not fit."""
     kind = SLOTS[name][1]
     if kind == "id":
         return mset.expand(cell)
     if kind == "ids":
         return tuple(mset.expand(v) for v in cell.split("|"))
     if kind == "float":
-        number = float(cell)
-        if not -1.0 <= number <= 1.0:
-            raise ValueError(f"{name} {cell} is out of range")
+        try:
+            number = float(cell)
+        except ValueError:
+            raise ValueError(f"{name} {cell!r} is not a number") from None
+        low, high = _RANGES.get(name, (-math.inf, math.inf))
+        if not low <= number <= high:  # NaN fails too
+            raise ValueError(f"{name} {cell} is out of range {low:g}..{high:g}")
         return number
+    if kind == "enum":
+        if cell not in ENTITY_TYPES:
+            known = ", ".join(repr(v) for v in ENTITY_TYPES)
+            raise ValueError(f"{name} {cell!r} is not an SSSOM entity type; known: {known}")
+        return cell
+    if kind == "date":
+        try:
+            if not _DATE.fullmatch(cell):
+                raise ValueError(cell)
+            date.fromisoformat(cell)
+        except ValueError:
+            raise ValueError(f"{name} {cell!r} is not a date (YYYY-MM-DD)") from None
+        return cell
     return cell
+
+
+def _inherited(mset: MappingSet, header: list[str], path: Path | str | None) -> dict[str, object]:
+    """The set-level values of propagatable slots, checked like cells (line of their key)."""
+    values: dict[str, object] = {}
+    for name in _PROPAGATABLE:
+        if name not in mset.metadata:
+            continue
+        try:
+            values[name] = _value(mset, name, str(mset.metadata[name]))
+        except (DataProblem, ValueError) as err:
+            line = next((i for i, text in enumerate(header, start=1)
+                         if text.startswith(f"#{name}:")), None)
+            raise SyntaxProblem(str(err), path=path, line=line, column=None) from err
+    return values
 
 
 def loads_tsv(text: str, *, path: Path | str | None = None) -> MappingSet:
@@ -246,14 +307,14 @@ def loads_tsv(text: str, *, path: Path | str | None = None) -> MappingSet:
     if not rows:
         return mset
     columns = rows[0]  # columns of slots not in SLOTS are discarded, as SSSOM/TSV says
-    inherited = {name: meta[name] for name in _PROPAGATABLE if name in meta}
+    inherited = _inherited(mset, lines[:n_header], path)
     for number, row in enumerate(rows[1:], start=n_header + 2):
         if not any(row):
             continue
         if len(row) != len(columns):
             raise SyntaxProblem(f"{len(row)} cells for {len(columns)} columns", path=path,
                              line=number, column=None)
-        values: dict[str, object] = {k: str(v) for k, v in inherited.items()}
+        values: dict[str, object] = dict(inherited)
         try:
             for name, cell in zip(columns, row, strict=True):
                 if cell != "" and name in SLOTS:
@@ -265,30 +326,44 @@ def loads_tsv(text: str, *, path: Path | str | None = None) -> MappingSet:
 
 
 def read_tsv(path: Path) -> MappingSet:
-    """Read a SSSOM/TSV file."""
+    """Read a SSSOM/TSV file.
+
+    A file that is missing or cannot be read is a :class:`RustbeltError` (exit 5) naming
+    it; a file that is not UTF-8 or does not parse is a :class:`SyntaxProblem` (exit 3).
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as err:
-        raise SyntaxProblem(f"cannot read: {err.strerror or err}", path=path, line=None,
-                         column=None) from err
+        raise RustbeltError(f"cannot read {path}: {err.strerror or err}") from err
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise SyntaxProblem(f"not UTF-8: byte {err.start} is {data[err.start]:#04x}",
+                            path=path, line=line, column=None) from err
     return loads_tsv(text, path=path)
 
 
 # -- RDF ------------------------------------------------------------------------------------
 
 
-def _rdf_value(name: str, value: object) -> list[Node]:
+def _rdf_value(name: str, value: object) -> list[URIRef | Literal]:
     kind = SLOTS[name][1]
     if kind == "id":
         return [URIRef(str(value))]
     if kind == "ids":
-        return [URIRef(v) for v in value]  # type: ignore[union-attr]
+        return [URIRef(v) for v in _ids(value)]
     if kind == "enum":
-        return [URIRef(ENTITY_TYPES[str(value)])]
+        meaning = ENTITY_TYPES.get(str(value))
+        if meaning is None:
+            raise DataProblem(f"{name} {value!r} is not an SSSOM entity type")
+        return [URIRef(meaning)]
     if kind == "date":
         return [Literal(str(value), datatype=URIRef(XSD + "date"))]
     if kind == "float":
-        return [Literal(float(value), datatype=URIRef(XSD + "double"))]  # type: ignore[arg-type]
+        if not isinstance(value, int | float):
+            raise DataProblem(f"{name} {value!r} is not a number")
+        return [Literal(float(value), datatype=URIRef(XSD + "double"))]
     return [Literal(str(value))]
 
 
@@ -317,7 +392,7 @@ def to_quads(mset: MappingSet, graph: str | None = None, *,
             value = getattr(m, f.name)
             if f.name == "record_id" or value in (None, ()):
                 continue
-            for obj in _rdf_value(f.name, value):
-                yield (record, URIRef(SLOTS[f.name][0]), obj, g)
+            for term in _rdf_value(f.name, value):
+                yield (record, URIRef(SLOTS[f.name][0]), term, g)
         if mapping_triples:
             yield (URIRef(m.subject_id), URIRef(m.predicate_id), URIRef(m.object_id), g)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.export import compact_iri
+from rustbelt_kg.terms import compact_iri
 
 if TYPE_CHECKING:
     from rdflib.term import Node

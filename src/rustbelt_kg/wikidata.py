@@ -12,19 +12,20 @@ time, and to back off when told to. :class:`WikidataClient` does all three:
   capped at ``max_wait`` seconds.
 
 Failures are typed (see :mod:`rustbelt_kg.errors`): :class:`EndpointUnavailable` (refused,
-DNS, HTTP 5xx or another HTTP error), :class:`EndpointTimeout`, :class:`RateLimited` (429
-after the retries), :class:`MalformedResponse` (not a SPARQL results JSON document).
+DNS, HTTP 5xx or another HTTP error; an endpoint URL urllib cannot use, not retried),
+:class:`EndpointTimeout`, :class:`RateLimited` (429 after the retries),
+:class:`MalformedResponse` (not a SPARQL results JSON document).
 A timeout is not retried: a query that ran out of time once will again, and costs the
 endpoint as much each time.
 
 The transport is SPARQLWrapper; the answer is read as bytes and parsed here, so that a
 broken document is a :class:`MalformedResponse` rather than a library warning.
+SPARQLWrapper, rdflib and :mod:`http.client` are imported when a query is sent, so that the
+command line can read :data:`DEFAULT_ENDPOINT` without loading them.
 """
 
 from __future__ import annotations
 
-import email.utils
-import http.client
 import json
 import threading
 import time
@@ -32,11 +33,7 @@ import urllib.error
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-from rdflib.term import Literal, Node, URIRef
-from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+from typing import TYPE_CHECKING, Any
 
 from rustbelt_kg import __version__
 from rustbelt_kg.errors import (
@@ -46,8 +43,21 @@ from rustbelt_kg.errors import (
     MalformedResponse,
     RateLimited,
 )
+from rustbelt_kg.namespaces import PREFIXES
 
-__all__ = ["DEFAULT_ENDPOINT", "USER_AGENT", "Row", "WikidataClient", "parse_select", "utc_now"]
+if TYPE_CHECKING:
+    from rdflib.term import Node
+    from SPARQLWrapper import SPARQLWrapper
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "USER_AGENT",
+    "Row",
+    "WikidataClient",
+    "parse_select",
+    "sparql_prefixes",
+    "utc_now",
+]
 
 #: The public Wikidata Query Service.
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -66,13 +76,26 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: One request in flight per process, whatever the number of clients.
 _IN_FLIGHT = threading.Lock()
 
-Row = dict[str, Node]
+Row = dict[str, "Node"]
+_XSD_STRING = PREFIXES["xsd"] + "string"
+
+
+def sparql_prefixes(*names: str) -> str:
+    """The ``PREFIX`` lines of a query for ``names`` (from :data:`namespaces.PREFIXES`).
+
+    >>> print(sparql_prefixes("wd", "rdfs"), end="")
+    PREFIX wd: <http://www.wikidata.org/entity/>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    """
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
 
 
 def _retry_after(value: str | None, now: Callable[[], float]) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
     if not value:
         return None
+    import email.utils
+
     value = value.strip()
     if value.isdigit():
         return float(value)
@@ -86,6 +109,8 @@ def _retry_after(value: str | None, now: Callable[[], float]) -> float | None:
 
 
 def _term(cell: Mapping[str, Any]) -> Node:
+    from rdflib.term import Literal, URIRef
+
     kind, value = cell["type"], cell["value"]
     if not isinstance(value, str):
         raise TypeError(f"value {value!r} is not a string")
@@ -95,7 +120,7 @@ def _term(cell: Mapping[str, Any]) -> Node:
         if "xml:lang" in cell:
             return Literal(value, lang=cell["xml:lang"])
         datatype = cell.get("datatype")
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        if datatype == _XSD_STRING:
             datatype = None
         # normalize=False keeps the endpoint's lexical form ("1920-01-01T00:00:00Z").
         return Literal(value, datatype=URIRef(datatype) if datatype else None, normalize=False)
@@ -166,6 +191,8 @@ class WikidataClient:
     # -- one request ---------------------------------------------------------------------
 
     def _wrapper(self, query: str) -> SPARQLWrapper:
+        from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
+
         wrapper = SPARQLWrapper(self.endpoint, agent=self.user_agent)
         wrapper.setOnlyConneg(True)
         wrapper.setReturnFormat(JSON)
@@ -176,6 +203,10 @@ class WikidataClient:
         return wrapper
 
     def _send(self, query: str) -> bytes:
+        import http.client
+
+        from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+
         with _IN_FLIGHT:
             if self._last is not None and self.min_interval > 0:
                 pause = self._last + self.min_interval - self.clock()
@@ -217,6 +248,10 @@ class WikidataClient:
             except (OSError, http.client.HTTPException) as err:
                 raise _Retryable(
                     EndpointUnavailable(f"connection failed: {err!r}", endpoint=self.endpoint)
+                ) from err
+            except ValueError as err:  # urllib: "unknown url type", "Invalid IPv6 URL"...
+                raise EndpointUnavailable(
+                    f"not a usable endpoint URL: {err}", endpoint=self.endpoint
                 ) from err
             finally:
                 self._last = self.clock()

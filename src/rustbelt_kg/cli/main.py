@@ -1,21 +1,22 @@
 """The ``rustbelt-kg`` command: a thin click shell over the library.
 
 Commands build library objects and call them; library modules are imported inside the
-commands so that start-up stays fast (``query`` needs only pyoxigraph, rdflib terms,
-click and rich). :class:`errors.RustbeltError` is caught once, in
-:meth:`RustbeltGroup.invoke`: its message goes to stderr and its ``exit_code`` is the
-exit status. Click's own usage errors exit with 2.
+commands so that start-up stays fast: ``--help`` and ``--version`` load neither rdflib
+nor pyoxigraph (options come from :mod:`rustbelt_kg.catalog`). Errors are handled once,
+in :meth:`RustbeltGroup.invoke`: a :class:`errors.RustbeltError` prints its message to
+stderr and exits with its ``exit_code``; any other exception is an internal error (exit
+5, the traceback only with ``RUSTBELT_KG_DEBUG=1``); a closed stdout (``| head``) ends
+quietly with 0. Click's own usage errors exit with 2.
 
-Commands written elsewhere are registered lazily in :data:`LAZY_COMMANDS`
-(``name -> "module:attribute"``); one that fails to import is listed as unavailable and
-does not break the others. They receive the :class:`App` as ``ctx.obj``.
+The Wikidata commands (``link``, ``enrich``) live in :mod:`rustbelt_kg.cli.wikidata` and
+receive the :class:`App` as ``ctx.obj`` like the others.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,20 +24,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rustbelt_kg import __version__
+from rustbelt_kg.catalog import RDF_FORMAT_INFO, RESULT_FORMAT_INFO, STORE_HELP
+from rustbelt_kg.cli.wikidata import enrich as enrich_command
+from rustbelt_kg.cli.wikidata import link as link_command
 from rustbelt_kg.errors import RustbeltError, UsageError
-from rustbelt_kg.export import RDF_FORMATS
-from rustbelt_kg.results import RESULT_FORMATS
-from rustbelt_kg.store import STORES
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
     from rustbelt_kg.store import Store
 
-#: Commands defined in other modules, imported only when used (or listed by --help).
-LAZY_COMMANDS: dict[str, str] = {
-    "link": "rustbelt_kg.cli.wikidata:link",
-    "enrich": "rustbelt_kg.cli.wikidata:enrich",
-}
+#: Set to 1 to see the traceback of an internal error.
+DEBUG_VARIABLE = "RUSTBELT_KG_DEBUG"
 
 EXIT_CODES = """\b
 Exit codes:
@@ -75,57 +73,51 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-def _unavailable(name: str, error: BaseException) -> click.Command:
-    reason = f"{type(error).__name__}: {error}"
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null: the reader went away (``| head``), nothing more to say."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests): nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
 
-    @click.command(
-        name=name,
-        help=f"(unavailable: {reason})",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+
+def _report_internal_error(error: Exception) -> None:
+    """Say that ``error`` is a bug (the traceback only when :data:`DEBUG_VARIABLE` is set)."""
+    if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+        traceback.print_exception(error)
+    click.echo(
+        f"internal error: {type(error).__name__}: {error} "
+        f"(please report; set {DEBUG_VARIABLE}=1 for the traceback)",
+        err=True,
     )
-    def command() -> None:
-        raise RustbeltError(f"the {name} command is unavailable: {reason}")
-
-    return command
 
 
-class LazyGroup(click.Group):
-    """A click group whose :data:`LAZY_COMMANDS` are imported on first use."""
-
-    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.lazy_commands = dict(lazy_commands or {})
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy_commands})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
-            module_name, _, attribute = self.lazy_commands[cmd_name].partition(":")
-            try:
-                command = getattr(importlib.import_module(module_name), attribute)
-                if not isinstance(command, click.Command):
-                    raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
-            except Exception as error:  # any failure of another module only disables it
-                command = _unavailable(cmd_name, error)
-            self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
-
-
-class RustbeltGroup(LazyGroup):
-    """The top-level group: the one place where :class:`RustbeltError` is caught."""
+class RustbeltGroup(click.Group):
+    """The top-level group: the one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+            return result
         except RustbeltError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            _quiet_stdout()
+            ctx.exit(0)
+        except Exception as error:
+            _report_internal_error(error)
+            ctx.exit(5)
 
 
 @click.group(
     cls=RustbeltGroup,
-    lazy_commands=LAZY_COMMANDS,
     epilog=EXIT_CODES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
@@ -140,11 +132,11 @@ class RustbeltGroup(LazyGroup):
 @click.option(
     "--store",
     "store_name",
-    type=click.Choice(sorted(STORES)),
+    type=click.Choice(sorted(STORE_HELP)),
     default="oxigraph",
     show_default=True,
     help="Which store to use: "
-    + "; ".join(f"{name}: {kind.help}" for name, kind in sorted(STORES.items()))
+    + "; ".join(f"{name}: {text}" for name, text in sorted(STORE_HELP.items()))
     + ".",
 )
 @click.version_option(
@@ -208,17 +200,19 @@ def validate(app: App, report: Path | None) -> None:
 @pass_app
 def check(app: App) -> None:
     """Check every claim's quote and offsets against the article, and run the QC queries."""
-    from rustbelt_kg.build import check_provenance, run_qc
+    from rustbelt_kg.build import check_provenance
     from rustbelt_kg.errors import CheckFailed
     from rustbelt_kg.load import load_quads, to_dataset
+    from rustbelt_kg.query import list_qc_queries, run_qc_queries
     from rustbelt_kg.store import OxigraphStore
 
     project = app.project()
     quads = load_quads(project)
+    qc_queries = list_qc_queries(project)
     problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
     scratch = OxigraphStore()  # the QC queries read the sources, not build/store
     scratch.replace_all(quads)
-    passed, total, qc = run_qc(project, scratch)
+    passed, total, qc = run_qc_queries(scratch, qc_queries)
     problems += qc
     if problems:
         raise CheckFailed("check", problems)
@@ -229,15 +223,15 @@ def check(app: App) -> None:
 
 
 def _format_choices() -> list[str]:
-    return [*RESULT_FORMATS, *(f for f in RDF_FORMATS if f not in RESULT_FORMATS)]
+    return [*RESULT_FORMAT_INFO, *(f for f in RDF_FORMAT_INFO if f not in RESULT_FORMAT_INFO)]
 
 
 #: The RDF format a graph result is written in when a table format was asked for.
 _GRAPH_FORMAT = {"table": "turtle", "tsv": "nt", "csv": "nt", "json": "jsonld", "xml": "xml"}
 
 FORMAT_HELP = (
-    "Result format. SELECT/ASK: " + ", ".join(RESULT_FORMATS) + "; CONSTRUCT/DESCRIBE: "
-    + ", ".join(RDF_FORMATS) + ". Default: table on a terminal, tsv when piped."
+    "Result format. SELECT/ASK: " + ", ".join(RESULT_FORMAT_INFO) + "; CONSTRUCT/DESCRIBE: "
+    + ", ".join(RDF_FORMAT_INFO) + ". Default: table on a terminal, tsv when piped."
 )
 
 
@@ -251,9 +245,9 @@ def _write_result(result: Any, format: str | None) -> None:
         quads = [(s, p, o, None) for s, p, o in result.graph]
         _emit(serialize(quads, _GRAPH_FORMAT.get(format, format)))
         return
-    if format in RDF_FORMATS and format not in RESULT_FORMATS:
+    if format in RDF_FORMAT_INFO and format not in RESULT_FORMAT_INFO:
         raise UsageError(f"{format} is an RDF format; a SELECT or ASK result needs one of "
-                         + ", ".join(RESULT_FORMATS))
+                         + ", ".join(RESULT_FORMAT_INFO))
     _emit(render(result, format))
 
 
@@ -332,7 +326,7 @@ def sparql(app: App, query_text: str, format: str | None) -> None:
 
     Prefixes of the project (rb:, rbo:, claim:, ...) need no PREFIX lines.
     """
-    from rustbelt_kg.query import run_sparql
+    from rustbelt_kg.query import read_sparql, run_sparql
 
     path: str | None = None
     if query_text == "-":
@@ -340,7 +334,7 @@ def sparql(app: App, query_text: str, format: str | None) -> None:
     elif query_text.startswith("@"):
         path = query_text[1:]
         try:
-            query_text = Path(path).read_text(encoding="utf-8")
+            query_text = read_sparql(Path(path), path)  # not UTF-8: a syntax error, exit 3
         except OSError as error:
             raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
     _write_result(run_sparql(app.store(), query_text, path=path), format)
@@ -350,9 +344,9 @@ def sparql(app: App, query_text: str, format: str | None) -> None:
 
 
 @cli.command("export")
-@click.option("--format", "-f", "format", type=click.Choice(list(RDF_FORMATS)),
+@click.option("--format", "-f", "format", type=click.Choice(list(RDF_FORMAT_INFO)),
               help="RDF format (default: from the extension of -o, else turtle): "
-              + "; ".join(f"{f.name}: {f.help}" for f in RDF_FORMATS.values()) + ".")
+              + "; ".join(f"{f.name}: {f.help}" for f in RDF_FORMAT_INFO.values()) + ".")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (atomically); default: standard output.")
 @pass_app
@@ -361,7 +355,7 @@ def export_command(app: App, format: str | None, output: Path | None) -> None:
     from rustbelt_kg.export import export
 
     if format is None:
-        by_extension = {f.extension: f.name for f in RDF_FORMATS.values()}
+        by_extension = {f.extension: f.name for f in RDF_FORMAT_INFO.values()}
         suffix = output.suffix.lstrip(".") if output is not None else ""
         format = by_extension.get(suffix, "turtle")
     export(list(app.store().quads()), format, output)
@@ -387,11 +381,17 @@ def stats(app: App) -> None:
     _emit(run_stats(app.store()).render())
 
 
+cli.add_command(link_command)
+cli.add_command(enrich_command)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (the ``rustbelt-kg`` script)."""
     try:
         cli.main(args=argv, prog_name="rustbelt-kg")
-    except BrokenPipeError:  # `rustbelt-kg export | head`: stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+    except BrokenPipeError:  # stdout closed while click itself wrote (`--help | head`)
+        _quiet_stdout()
+        sys.exit(0)
+    except Exception as error:  # outside any command (the commands' own are handled above)
+        _report_internal_error(error)
+        sys.exit(5)

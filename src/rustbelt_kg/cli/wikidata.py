@@ -1,8 +1,10 @@
 """``rustbelt-kg link`` and ``rustbelt-kg enrich``: the Wikidata commands.
 
-Thin shells over :mod:`rustbelt_kg.link` and :mod:`rustbelt_kg.enrich`; the main CLI
-registers :data:`link_command` and :data:`enrich_command`. Errors are library errors
-(:class:`~rustbelt_kg.errors.RustbeltError`), turned into exit codes by the main CLI.
+Thin shells over :mod:`rustbelt_kg.link`, :mod:`rustbelt_kg.reconcile` and
+:mod:`rustbelt_kg.enrich`; the main CLI registers :data:`link_command` and
+:data:`enrich_command`. Errors are library errors
+(:class:`~rustbelt_kg.errors.RustbeltError`), turned into exit codes by the main CLI; an
+``--endpoint`` that is not an http(s) URL with a host is a usage error (exit 2).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 
 from rustbelt_kg.errors import UsageError
+from rustbelt_kg.wikidata import DEFAULT_ENDPOINT
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
@@ -21,9 +25,6 @@ if TYPE_CHECKING:
     from rustbelt_kg.wikidata import WikidataClient
 
 __all__ = ["enrich", "enrich_command", "link", "link_command"]
-
-DEFAULT_REVIEW = Path("build") / "link-review.sssom.tsv"
-
 
 def _project(ctx: click.Context) -> Project:
     """The project of the main CLI's ``App`` (``--project``), else the one found from here."""
@@ -41,8 +42,20 @@ def _client(endpoint: str, timeout: float) -> WikidataClient:
     return WikidataClient(endpoint=endpoint, timeout=timeout)
 
 
+def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The ``--endpoint`` value, if it is an http or https URL with a host."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a URL: {err}") from err
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL with a host")
+    return value
+
+
 _endpoint = click.option(
-    "--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
+    "--endpoint", default=DEFAULT_ENDPOINT, show_default=True, callback=_check_endpoint,
     metavar="URL", help="SPARQL endpoint answering with Wikidata's wd:/wdt: vocabulary.",
 )
 _timeout = click.option(
@@ -55,7 +68,7 @@ _timeout = click.option(
 @_endpoint
 @_timeout
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=f"Review file to write (SSSOM/TSV; default {DEFAULT_REVIEW}).")
+              help="Review file to write (SSSOM/TSV; default build/link-review.sssom.tsv).")
 @click.option("--accept-threshold", type=click.FloatRange(0.0, 1.0), default=None,
               help="Also add the best candidate of each unlinked entity scoring at least this.")
 @click.option("--apply", "apply_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -78,6 +91,7 @@ def link_command(ctx: click.Context, endpoint: str, timeout: float, output: Path
     After editing data/links/wikidata.sssom.tsv by hand, --sync rewrites the Turtle.
     """
     from rustbelt_kg import link as links
+    from rustbelt_kg import reconcile
 
     project = _project(ctx)
     modes = [todo, sync, apply_path is not None,
@@ -103,11 +117,13 @@ def link_command(ctx: click.Context, endpoint: str, timeout: float, output: Path
         return
     curated = links.read_links(project)
     entities = links.project_entities(project)
-    candidates = links.reconcile(entities, links.class_links(curated), _client(endpoint, timeout))
-    review, accepted, conflicts = links.review_set(candidates, curated, threshold=accept_threshold)
+    client = _client(endpoint, timeout)
+    candidates = reconcile.reconcile(entities, links.class_links(curated), client)
+    review, accepted, conflicts = reconcile.review_set(candidates, curated,
+                                                       threshold=accept_threshold)
     updated, added = links.plan_mappings(project, accepted)
-    target = output if output is not None else project.root / DEFAULT_REVIEW
-    links.write_review(review, target)
+    target = output if output is not None else reconcile.review_path(project)
+    reconcile.write_review(review, target)
     if added:
         links.write_links(project, updated)
     matched = len({c.entity.iri for c in candidates})

@@ -1,0 +1,86 @@
+"""Names and help texts of the pluggable parts, without their implementations.
+
+The registries :data:`rustbelt_kg.export.RDF_FORMATS`, :data:`rustbelt_kg.results.RESULT_FORMATS`
+and :data:`rustbelt_kg.store.STORES` attach writers and openers to the rows here. This module
+imports nothing heavy, so the command line can build its options and ``--help`` without
+loading rdflib or pyoxigraph.
+
+>>> sorted(RDF_FORMAT_INFO) == sorted(["turtle", "nt", "nquads", "trig", "jsonld", "xml"])
+True
+>>> sorted(STORE_HELP)
+['memory', 'oxigraph']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "RDF_FORMAT_INFO",
+    "RESULT_FORMAT_INFO",
+    "STORE_HELP",
+    "RdfFormatInfo",
+    "ResultFormatInfo",
+]
+
+
+@dataclass(frozen=True)
+class RdfFormatInfo:
+    """An RDF serialisation: how it is named, stored and served."""
+
+    name: str
+    extension: str
+    media_type: str
+    keeps_graphs: bool
+    rdflib_name: str
+    help: str
+
+
+#: RDF formats by name, in the order exports are written.
+RDF_FORMAT_INFO: dict[str, RdfFormatInfo] = {
+    f.name: f
+    for f in (
+        RdfFormatInfo("turtle", "ttl", "text/turtle", False, "turtle",
+                      "Turtle, union of all graphs"),
+        RdfFormatInfo("nt", "nt", "application/n-triples", False, "nt",
+                      "N-Triples, union of all graphs, sorted lines"),
+        RdfFormatInfo("nquads", "nq", "application/n-quads", True, "nquads",
+                      "N-Quads, every named graph, sorted lines"),
+        RdfFormatInfo("trig", "trig", "application/trig", True, "trig",
+                      "TriG, every named graph"),
+        RdfFormatInfo("jsonld", "jsonld", "application/ld+json", True, "json-ld",
+                      "JSON-LD, every named graph, with the project context"),
+        RdfFormatInfo("xml", "rdf", "application/rdf+xml", False, "xml",
+                      "RDF/XML, union of all graphs"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ResultFormatInfo:
+    """A format for SELECT and ASK results."""
+
+    name: str
+    media_type: str
+    help: str
+
+
+#: Result formats by name.
+RESULT_FORMAT_INFO: dict[str, ResultFormatInfo] = {
+    f.name: f
+    for f in (
+        ResultFormatInfo("table", "text/plain", "a table for reading in a terminal"),
+        ResultFormatInfo("csv", "text/csv", "SPARQL 1.1 CSV: plain values"),
+        ResultFormatInfo("tsv", "text/tab-separated-values",
+                         "SPARQL 1.1 TSV: terms in N-Triples syntax"),
+        ResultFormatInfo("json", "application/sparql-results+json",
+                         "SPARQL 1.1 Query Results JSON (canonical: the .srj files)"),
+        ResultFormatInfo("xml", "application/sparql-results+xml", "SPARQL Query Results XML"),
+    )
+}
+
+#: Stores by name, with their help text.
+STORE_HELP: dict[str, str] = {
+    "oxigraph": "embedded Oxigraph on disk under build/store (default)",
+    "memory": "rdflib in memory, loaded from the source files each time",
+}
