@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from killing import kill_when
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
@@ -304,14 +304,7 @@ def test_killed_export_leaves_previous_file_intact(tmp_path: Path) -> None:
         atomic_write(Path({str(target)!r}), slow)
         """
     )
-    command = [sys.executable, "-c", script]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "writing"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
+    kill_when(script, "writing")
     assert target.read_text(encoding="utf-8") == "previous\n"
     # the dead writer's temporary file is removed by the next write of the same file
     atomic_write(target, lambda stream: stream.write("new\n"))

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from killing import kill_when
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -190,14 +188,7 @@ def test_killed_load_leaves_previous_store_intact(tmp_path: Path) -> None:
         OxigraphStore({str(path)!r}).replace_all(slow())
         """
     )
-    command = [sys.executable, "-c", script]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "loading"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
+    kill_when(script, "loading")
     assert path.resolve() == live
     assert len(OxigraphStore(path, read_only=True)) == 6
     leftovers = [p for p in path.parent.iterdir() if p.name not in ("store", live.name)]
