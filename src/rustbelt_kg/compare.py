@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from rdflib.term import BNode, Literal, Node, URIRef
+from rdflib.term import BNode, Literal, Node
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.results import QueryResult, normalise
-from rustbelt_kg.terms import compact_iri, nt_term
+from rustbelt_kg.terms import nt_term, show_term
 
 __all__ = ["compare_results", "show_row", "show_term"]
 
@@ -54,18 +54,6 @@ def _value(term: Node | None) -> object:
         except InvalidOperation:
             pass
     return _key(term)
-
-
-def show_term(term: Node | None) -> str:
-    """A term as people read it: ``rb:x``, ``"25"^^xsd:integer``, ``(unbound)``."""
-    if term is None:
-        return "(unbound)"
-    if isinstance(term, URIRef):
-        return compact_iri(str(term), strict=False) or nt_term(term)
-    if isinstance(term, Literal) and term.datatype is not None:
-        datatype = compact_iri(str(term.datatype)) or str(term.datatype)
-        return f"{nt_term(Literal(str(term)))}^^{datatype}"
-    return nt_term(term)
 
 
 def show_row(row: Mapping[str, Node], names: list[str]) -> str:

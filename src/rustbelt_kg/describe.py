@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rdflib.term import Literal, Node, URIRef
+from rdflib.term import Node, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import UsageError
 from rustbelt_kg.query import expand_iri
-from rustbelt_kg.terms import compact_iri, nt_term
+from rustbelt_kg.terms import compact_iri, show_term
 
 if TYPE_CHECKING:
     from rustbelt_kg.store import Store
@@ -75,26 +75,17 @@ class Description:
 
     def render(self) -> str:
         """A plain-text report: each fact, then its graphs and quotes, indented."""
-        lines = [_show(self.entity)]
+        lines = [show_term(self.entity)]
         for fact in self.outgoing:
-            lines.append(f"  {_show(fact.predicate)} {_show(fact.object)}")
+            lines.append(f"  {show_term(fact.predicate)} {show_term(fact.object)}")
             lines += _sources(fact)
         if self.incoming:
             lines.append("  referred to by:")
             for fact in self.incoming:
-                subject, predicate = _show(fact.subject), _show(fact.predicate)
-                lines.append(f"  {subject} {predicate} {_show(self.entity)}")
+                subject, predicate = show_term(fact.subject), show_term(fact.predicate)
+                lines.append(f"  {subject} {predicate} {show_term(self.entity)}")
                 lines += _sources(fact)
         return "\n".join(lines) + "\n"
-
-
-def _show(term: Node) -> str:
-    if isinstance(term, URIRef):
-        return compact_iri(str(term), strict=False) or nt_term(term)
-    if isinstance(term, Literal) and term.datatype is not None:
-        datatype = str(term.datatype)
-        return nt_term(Literal(str(term))) + "^^" + (compact_iri(datatype) or f"<{datatype}>")
-    return nt_term(term)
 
 
 def _sources(fact: Fact) -> list[str]:
@@ -127,7 +118,7 @@ def describe(store: Store, entity: str | URIRef) -> Description:
         if "quote" in row:
             quotes.add(str(row["quote"]))
     if not grouped:
-        raise UsageError(f"the graph says nothing about {_show(iri)}")
+        raise UsageError(f"the graph says nothing about {show_term(iri)}")
     rdf_type = URIRef(namespaces.PREFIXES["rdf"] + "type")
     facts = [
         Fact(s, p, o, {g: sorted(q) for g, q in sorted(graphs.items())})

@@ -30,6 +30,7 @@ __all__ = [
     "from_oxigraph_quad",
     "iri_ref",
     "nt_term",
+    "show_term",
     "split_iri",
     "to_oxigraph",
     "to_oxigraph_quad",
@@ -160,3 +161,15 @@ def to_oxigraph_quad(quad: Quad) -> ox.Quad:
     s, p, o, g = quad
     graph = ox.DefaultGraph() if g is None else to_oxigraph(g)
     return ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph)  # type: ignore[arg-type]
+
+
+def show_term(term: Node | None) -> str:
+    """A term as people read it: ``rb:x``, ``"25"^^xsd:integer``, ``(unbound)``."""
+    if term is None:
+        return "(unbound)"
+    if isinstance(term, URIRef):
+        return compact_iri(str(term), strict=False) or nt_term(term)
+    if isinstance(term, Literal) and term.datatype is not None:
+        datatype = compact_iri(str(term.datatype)) or f"<{term.datatype}>"
+        return f"{nt_term(Literal(str(term)))}^^{datatype}"
+    return nt_term(term)
