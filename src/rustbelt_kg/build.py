@@ -43,11 +43,14 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPORT_NAME",
     "BuildSummary",
+    "SourceValidation",
     "build",
     "check_provenance",
+    "check_sources",
     "count_shapes",
     "run_stored_queries",
     "validate_quads",
+    "validate_sources",
 ]
 
 #: Exports are ``dist/<EXPORT_NAME>.<extension>``, one per RDF format.
@@ -140,6 +143,45 @@ def check_provenance(project: Project, dataset: Dataset) -> list[str]:
     from rustbelt_kg import provenance
 
     return provenance.check(dataset, project.article_text())
+
+
+@dataclass(frozen=True)
+class SourceValidation:
+    """The SHACL verdict on the source files: ``report`` is the readable report, if any."""
+
+    result: Any
+    quads: int
+    shapes: int
+    report: str | None
+
+
+def validate_sources(project: Project) -> SourceValidation:
+    """SHACL-validate the source files as they are now (not ``build/store``)."""
+    quads = load_quads(project)
+    shapes = load_shapes(project)
+    result = validate_quads(quads, shapes)
+    report = None if result.conforms else result.render(to_dataset(quads), project.article_text())
+    return SourceValidation(result, len(quads), count_shapes(shapes), report)
+
+
+def check_sources(project: Project) -> tuple[int, int]:
+    """Check the claims' provenance and run the QC queries on the source files.
+
+    Returns (QC queries passed, QC queries run); raises :class:`CheckFailed` listing every
+    problem when there is one.
+    """
+    from rustbelt_kg.store import OxigraphStore
+
+    quads = load_quads(project)
+    qc_queries = list_qc_queries(project)
+    problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
+    scratch = OxigraphStore()  # the QC queries read the sources, not build/store
+    scratch.replace_all(quads)
+    passed, total, qc = run_qc_queries(scratch, qc_queries)
+    problems += qc
+    if problems:
+        raise CheckFailed("check", problems)
+    return passed, total
 
 
 def run_stored_queries(

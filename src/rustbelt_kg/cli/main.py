@@ -180,42 +180,25 @@ def build(app: App, no_export: bool) -> None:
 @pass_app
 def validate(app: App, report: Path | None) -> None:
     """Validate the source files against the SHACL shapes (exit 1 if they do not conform)."""
-    from rustbelt_kg.build import count_shapes, validate_quads
+    from rustbelt_kg.build import validate_sources
     from rustbelt_kg.errors import ValidationFailed
     from rustbelt_kg.export import export
-    from rustbelt_kg.load import load_quads, load_shapes, to_dataset
 
-    project = app.project()
-    quads = load_quads(project)
-    shapes = load_shapes(project)
-    result = validate_quads(quads, shapes)
+    checked = validate_sources(app.project())
     if report is not None:
-        export([(s, p, o, None) for s, p, o in result.report_graph], "turtle", report)
-    if not result.conforms:
-        raise ValidationFailed(result.render(to_dataset(quads), project.article_text()), result)
-    _emit(f"conforms: {len(quads)} quads against {count_shapes(shapes)} shapes\n")
+        export([(s, p, o, None) for s, p, o in checked.result.report_graph], "turtle", report)
+    if checked.report is not None:
+        raise ValidationFailed(checked.report, checked.result)
+    _emit(f"conforms: {checked.quads} quads against {checked.shapes} shapes\n")
 
 
 @cli.command()
 @pass_app
 def check(app: App) -> None:
     """Check every claim's quote and offsets against the article, and run the QC queries."""
-    from rustbelt_kg.build import check_provenance
-    from rustbelt_kg.errors import CheckFailed
-    from rustbelt_kg.load import load_quads, to_dataset
-    from rustbelt_kg.query import list_qc_queries, run_qc_queries
-    from rustbelt_kg.store import OxigraphStore
+    from rustbelt_kg.build import check_sources
 
-    project = app.project()
-    quads = load_quads(project)
-    qc_queries = list_qc_queries(project)
-    problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
-    scratch = OxigraphStore()  # the QC queries read the sources, not build/store
-    scratch.replace_all(quads)
-    passed, total, qc = run_qc_queries(scratch, qc_queries)
-    problems += qc
-    if problems:
-        raise CheckFailed("check", problems)
+    passed, total = check_sources(app.project())
     _emit(f"ok: provenance sound, {passed}/{total} QC queries pass\n")
 
 
