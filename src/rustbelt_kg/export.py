@@ -54,9 +54,9 @@ __all__ = [
     "xml_escape",
 ]
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_NS = namespaces.PREFIXES["rdf"]
+RDF_TYPE = RDF_NS + "type"
+XSD = namespaces.PREFIXES["xsd"]
 
 # -- XML ----------------------------------------------------------------------------------
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from rdflib import RDF, URIRef
 
 from .errors import UsageError
-from .namespaces import CLAIM, PROVENANCE_GRAPH, RBO
+from .namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RBO
 
 #: How many characters of context ``oa:prefix`` and ``oa:suffix`` keep.
 CONTEXT = 32
 
-OA = "http://www.w3.org/ns/oa#"
+OA = PREFIXES["oa"]
 
 
 @dataclass(frozen=True)

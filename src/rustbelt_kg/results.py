@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
+from rustbelt_kg import namespaces
 from rustbelt_kg.catalog import RESULT_FORMAT_INFO, ResultFormatInfo
 from rustbelt_kg.errors import UsageError
 from rustbelt_kg.export import xml_attr, xml_escape
@@ -50,7 +51,7 @@ __all__ = [
     "write_expected",
 ]
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = namespaces.PREFIXES["xsd"] + "string"
 Row = dict[str, Node]
 
 

@@ -39,7 +39,7 @@ __all__ = [
 #: A quad of rdflib terms; the graph is ``None`` for the default graph.
 Quad = tuple[Node, Node, Node, Node | None]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = namespaces.PREFIXES["xsd"]
 _XSD_STRING = XSD + "string"
 
 # -- N-Triples and prefixed names ----------------------------------------------------------
