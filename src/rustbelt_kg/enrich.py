@@ -26,10 +26,10 @@ from rustbelt_kg import __version__, namespaces
 from rustbelt_kg.export import serialize
 from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.link import read_links, source_folder
-from rustbelt_kg.namespaces import PREFIXES
+from rustbelt_kg.namespaces import PREFIXES, sparql_prefixes
 from rustbelt_kg.project import Project
 from rustbelt_kg.terms import Quad
-from rustbelt_kg.wikidata import HOME_PAGE, WikidataClient, sparql_prefixes, utc_now
+from rustbelt_kg.wikidata import HOME_PAGE, WikidataClient, utc_now
 
 __all__ = [
     "FOLLOW",

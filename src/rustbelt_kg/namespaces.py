@@ -61,6 +61,11 @@ LINKS_GRAPH: Final = GRAPH + "links/wikidata"
 ENRICHMENT_GRAPH: Final = GRAPH + "enrichment/wikidata"
 
 
-def sparql_prologue() -> str:
-    """The PREFIX lines for every prefix in :data:`PREFIXES`."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+def sparql_prefixes(*names: str) -> str:
+    """The ``PREFIX`` lines of a query for ``names`` (all of :data:`PREFIXES` when none).
+
+    >>> print(sparql_prefixes("wd", "rdfs"), end="")
+    PREFIX wd: <http://www.wikidata.org/entity/>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    """
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names or PREFIXES)

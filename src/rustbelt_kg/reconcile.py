@@ -30,9 +30,10 @@ from rustbelt_kg.link import (
     by_text,
     record_id,
 )
+from rustbelt_kg.namespaces import sparql_prefixes
 from rustbelt_kg.project import Project
 from rustbelt_kg.sssom import Mapping, MappingSet
-from rustbelt_kg.wikidata import WikidataClient, sparql_prefixes
+from rustbelt_kg.wikidata import WikidataClient
 
 __all__ = [
     "FEATURES",

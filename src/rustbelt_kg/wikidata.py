@@ -55,7 +55,6 @@ __all__ = [
     "Row",
     "WikidataClient",
     "parse_select",
-    "sparql_prefixes",
     "utc_now",
 ]
 
@@ -78,16 +77,6 @@ _IN_FLIGHT = threading.Lock()
 
 Row = dict[str, "Node"]
 _XSD_STRING = PREFIXES["xsd"] + "string"
-
-
-def sparql_prefixes(*names: str) -> str:
-    """The ``PREFIX`` lines of a query for ``names`` (from :data:`namespaces.PREFIXES`).
-
-    >>> print(sparql_prefixes("wd", "rdfs"), end="")
-    PREFIX wd: <http://www.wikidata.org/entity/>
-    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-    """
-    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
 
 
 def _retry_after(value: str | None, now: Callable[[], float]) -> float | None:
