@@ -239,6 +239,20 @@ def test_a_corrupt_store_can_be_rebuilt_because_the_build_never_opens_it(tmp_pat
 # -- one writer, and what it leaves behind --------------------------------------------------
 
 
+def test_a_writer_keeps_the_lock_from_its_load_until_it_has_read_its_store(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "build" / "store"
+    first = OxigraphStore(path, for_build=True)
+    with first.writing():
+        first.replace_all(QUADS)  # re-entrant: the lock it already holds
+        with pytest.raises(StoreError, match="another build is running"):
+            OxigraphStore(path, for_build=True).replace_all(QUADS[:2])
+        assert len(first) == len(QUADS)
+    OxigraphStore(path, for_build=True).replace_all(QUADS[:2])  # released
+    assert len(OxigraphStore(path, read_only=True)) == 2
+
+
 def test_a_second_writer_fails_at_once_while_a_build_holds_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "build" / "store"
     OxigraphStore(path, create=True).replace_all(QUADS)

@@ -275,23 +275,24 @@ def build(project: Project, store_name: str = "oxigraph", *, exports: bool = Tru
         _write_context(project)  # before the store: a file that cannot be written stops here
     store = open_store(store_name, project, for_build=True)
     try:
-        store.replace_all(quads)
-        if exports:
-            for fmt in RDF_FORMATS.values():
-                path = project.dist_dir / f"{EXPORT_NAME}.{fmt.extension}"
-                export(quads, fmt.name, path)
-                summary.exports.append(path)
-        summary.qc_passed, summary.qc_total, qc_problems = run_qc_queries(store, qc_queries)
-        if qc_problems:
-            summary.problems.append(CheckFailed("QC queries", qc_problems))
-        summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
-            project, store, queries
-        )
-        if mismatches:
-            summary.problems.append(
-                QueryMismatch("stored queries differ from their expected results:\n"
-                              + "\n".join(mismatches))
+        with store.writing():  # no other build removes this store while it is read below
+            store.replace_all(quads)
+            if exports:
+                for fmt in RDF_FORMATS.values():
+                    path = project.dist_dir / f"{EXPORT_NAME}.{fmt.extension}"
+                    export(quads, fmt.name, path)
+                    summary.exports.append(path)
+            summary.qc_passed, summary.qc_total, qc_problems = run_qc_queries(store, qc_queries)
+            if qc_problems:
+                summary.problems.append(CheckFailed("QC queries", qc_problems))
+            summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
+                project, store, queries
             )
+            if mismatches:
+                summary.problems.append(
+                    QueryMismatch("stored queries differ from their expected results:\n"
+                                  + "\n".join(mismatches))
+                )
     finally:
         store.close()
     summary.seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ the two engines compare equal. It is registered in :data:`rustbelt_kg.store.STOR
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,10 @@ class MemoryStore:
 
     def __len__(self) -> int:
         return sum(1 for _ in self.quads())
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to lock: the store lives in this process only."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         """Nothing to release."""

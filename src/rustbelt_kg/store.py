@@ -72,6 +72,7 @@ class Store(Protocol):
 
     def add_quads(self, quads: Iterable[Quad]) -> None: ...  # one transaction
     def replace_all(self, quads: Iterable[Quad]) -> None: ...  # atomic swap of all content
+    def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
     def quads(self, graph: str | None = None) -> Iterator[Quad]: ...
     def named_graphs(self) -> list[str]: ...
@@ -131,6 +132,7 @@ class OxigraphStore:
         self.read_only = read_only and not for_build
         self._store: ox.Store | None = None
         self._graphs: list[ox.NamedNode | ox.BlankNode] | None = None  # named graphs, cached
+        self._holding_lock = False
         if self.path is None:
             self._store = ox.Store()
             return
@@ -197,11 +199,6 @@ class OxigraphStore:
             in_memory.bulk_extend(_with_union(quads))
             self._store, self._graphs = in_memory, None
             return
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create {parent}: {error.strerror or error}") from error
         with self._writer_lock():
             new_dir, fresh = self._load_fresh(quads)
             try:
@@ -216,11 +213,29 @@ class OxigraphStore:
             self._store, self._graphs = fresh, None
             self._remove_leftovers(new_dir)
 
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Be the only writer for a while: a build holds this across its load, swap and
+        queries, so that no other build removes the directory it is still reading."""
+        if self.path is None:
+            return contextlib.nullcontext()
+        return self._writer_lock()
+
     @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        """Hold ``.<name>.lock`` beside the store; :class:`StoreError` if another writer does."""
+        """Hold ``.<name>.lock`` beside the store; :class:`StoreError` if another writer does.
+
+        Re-entrant: :meth:`replace_all` inside :meth:`writing` keeps the lock it holds.
+        """
         assert self.path is not None
-        lock = self.path.parent / f".{self.path.name}.lock"
+        if self._holding_lock:
+            yield
+            return
+        parent = self.path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create {parent}: {error.strerror or error}") from error
+        lock = parent / f".{self.path.name}.lock"
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as error:
@@ -232,8 +247,10 @@ class OxigraphStore:
                 raise StoreError(
                     f"another build is running (it holds {lock}); wait for it to finish"
                 ) from None
+            self._holding_lock = True
             yield
         finally:
+            self._holding_lock = False
             os.close(fd)  # releases the lock
 
     def _load_fresh(self, quads: Iterable[Quad]) -> tuple[Path, ox.Store]:
