@@ -15,6 +15,7 @@ and carries the exit code the command line uses for it::
     │   └── QueryMismatch              exit 1  (stored query vs. expected result)
     ├── StoreError                     exit 5  (opening or writing a store)
     ├── OutputError                    exit 5  (a file that cannot be written)
+    ├── LimitExceeded                  exit 6  (an input or a query past a documented limit)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -120,6 +121,17 @@ class OutputError(RustbeltError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"cannot write {self.path}: {reason}")
+
+
+class LimitExceeded(RustbeltError):
+    """An input or a query went past one of the documented limits (nesting depth, size,
+    time, rows). ``limit`` names the limit, so the message can say how to raise it."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        self.limit = limit
+        super().__init__(message)
 
 
 class EndpointError(RustbeltError):

@@ -44,6 +44,7 @@ Exit codes:
   3  syntax error in an RDF file or a SPARQL query (with file, line and column)
   4  a remote SPARQL endpoint failed
   5  any other runtime error (store missing or unreadable, file not writable)
+  6  a documented limit was reached (input too deep or too large, query timeout)
 """
 
 
