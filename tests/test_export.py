@@ -310,3 +310,37 @@ def test_killed_export_leaves_previous_file_intact(tmp_path: Path) -> None:
     atomic_write(target, lambda stream: stream.write("new\n"))
     assert target.read_text(encoding="utf-8") == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+@pytest.mark.parametrize("name", ["graph.txt", "graph"])
+def test_export_to_an_unknown_extension_without_format_is_a_usage_error(
+    tiny_project: Project, tmp_path: Path, name: str
+) -> None:
+    from click.testing import CliRunner
+
+    from rustbelt_kg.cli import cli
+
+    target = tmp_path / name
+    result = CliRunner().invoke(cli, ["--project", str(tiny_project.root), "--store", "memory",
+                                      "export", "-o", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: cannot tell the RDF format of {target} ")
+    assert "known extensions: .ttl .nt .nq .trig .jsonld .rdf; or give --format" in result.stderr
+    assert not target.exists()
+    given = CliRunner().invoke(cli, ["--project", str(tiny_project.root), "--store", "memory",
+                                     "export", "-o", str(target), "--format", "nt"])
+    assert given.exit_code == 0 and target.read_text(encoding="utf-8").endswith(" .\n")
+
+
+def test_export_format_comes_from_the_extension_in_any_case(
+    tiny_project: Project, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from rustbelt_kg.cli import cli
+
+    target = tmp_path / "GRAPH.NQ"
+    result = CliRunner().invoke(cli, ["--project", str(tiny_project.root), "--store", "memory",
+                                      "export", "-o", str(target)])
+    assert result.exit_code == 0
+    assert target.read_text(encoding="utf-8") == serialize(load_quads(tiny_project), "nquads")

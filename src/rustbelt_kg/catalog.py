@@ -14,6 +14,9 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
+
+from rustbelt_kg.errors import UsageError
 
 __all__ = [
     "RDF_FORMAT_INFO",
@@ -21,6 +24,7 @@ __all__ = [
     "STORE_HELP",
     "RdfFormatInfo",
     "ResultFormatInfo",
+    "rdf_format_for_path",
 ]
 
 
@@ -54,6 +58,30 @@ RDF_FORMAT_INFO: dict[str, RdfFormatInfo] = {
                       "RDF/XML, union of all graphs"),
     )
 }
+
+
+def rdf_format_for_path(path: PurePath) -> str:
+    """The RDF format a file's extension names (case ignored).
+
+    An extension that names no format, or none at all, is a :class:`UsageError` listing
+    the known extensions: a file is never written in a format its name does not say.
+
+    >>> rdf_format_for_path(PurePath("out.NT"))
+    'nt'
+    >>> rdf_format_for_path(PurePath("out.txt"))
+    Traceback (most recent call last):
+    ...
+    rustbelt_kg.errors.UsageError: cannot tell the RDF format of out.txt from its extension \
+(.txt); known extensions: .ttl .nt .nq .trig .jsonld .rdf; or give --format
+    """
+    by_extension = {f.extension: f.name for f in RDF_FORMAT_INFO.values()}
+    suffix = path.suffix.lstrip(".").lower()
+    if suffix in by_extension:
+        return by_extension[suffix]
+    known = " ".join(f".{e}" for e in by_extension)
+    found = f".{suffix}" if suffix else "none"
+    raise UsageError(f"cannot tell the RDF format of {path} from its extension ({found}); "
+                     f"known extensions: {known}; or give --format")
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rustbelt_kg import __version__
-from rustbelt_kg.catalog import RDF_FORMAT_INFO, RESULT_FORMAT_INFO, STORE_HELP
+from rustbelt_kg.catalog import (
+    RDF_FORMAT_INFO,
+    RESULT_FORMAT_INFO,
+    STORE_HELP,
+    rdf_format_for_path,
+)
 from rustbelt_kg.cli.wikidata import enrich as enrich_command
 from rustbelt_kg.cli.wikidata import link as link_command
-from rustbelt_kg.errors import RustbeltError, UsageError
+from rustbelt_kg.errors import OutputError, RustbeltError, UsageError
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
@@ -100,12 +105,17 @@ class RustbeltGroup(click.Group):
     """The top-level group: the one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from rustbelt_kg.fsio import STDOUT_NAME, guarded_stdout
+
         try:
-            result = super().invoke(ctx)
-            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+            with guarded_stdout():  # a full disk or /dev/full is an OutputError, exit 5
+                result = super().invoke(ctx)
+                sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
             return result
         except RustbeltError as error:
             click.echo(f"error: {error}", err=True)
+            if isinstance(error, OutputError) and error.path == STDOUT_NAME:
+                _quiet_stdout()  # what could not be written is dropped, not retried at exit
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -329,19 +339,20 @@ def sparql(app: App, query_text: str, format: str | None) -> None:
 
 @cli.command("export")
 @click.option("--format", "-f", "format", type=click.Choice(list(RDF_FORMAT_INFO)),
-              help="RDF format (default: from the extension of -o, else turtle): "
+              help="RDF format (default: from the extension of -o, which must be one of "
+              + ", ".join(f".{f.extension}" for f in RDF_FORMAT_INFO.values())
+              + "; turtle on standard output): "
               + "; ".join(f"{f.name}: {f.help}" for f in RDF_FORMAT_INFO.values()) + ".")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (atomically); default: standard output.")
+              help="File to write (atomically; through a symbolic link to its target; "
+              "straight into a device or a FIFO); default: standard output.")
 @pass_app
 def export_command(app: App, format: str | None, output: Path | None) -> None:
     """Export the whole store in one RDF format."""
     from rustbelt_kg.export import export
 
     if format is None:
-        by_extension = {f.extension: f.name for f in RDF_FORMAT_INFO.values()}
-        suffix = output.suffix.lstrip(".") if output is not None else ""
-        format = by_extension.get(suffix, "turtle")
+        format = "turtle" if output is None else rdf_format_for_path(output)
     export(list(app.store().quads()), format, output)
 
 
@@ -371,11 +382,18 @@ cli.add_command(enrich_command)
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (the ``rustbelt-kg`` script)."""
+    from rustbelt_kg.fsio import guarded_stdout
+
     try:
-        cli.main(args=argv, prog_name="rustbelt-kg")
+        with guarded_stdout():
+            cli.main(args=argv, prog_name="rustbelt-kg")
     except BrokenPipeError:  # stdout closed while click itself wrote (`--help | head`)
         _quiet_stdout()
         sys.exit(0)
+    except OutputError as error:  # `--help > /dev/full`
+        click.echo(f"error: {error}", err=True)
+        _quiet_stdout()
+        sys.exit(error.exit_code)
     except Exception as error:  # outside any command (the commands' own are handled above)
         _report_internal_error(error)
         sys.exit(5)
