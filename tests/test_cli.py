@@ -365,3 +365,20 @@ def test_describe_wan_long_in_the_real_graph(built_project) -> None:  # type: ig
     quoted = [q for fact in description.facts for quotes in fact.sources.values() for q in quotes]
     assert any("Wan Long" in q for q in quoted)
     assert description.render().startswith("rb:wan-long\n")
+
+
+def test_queries_piped_prints_tab_separated_lines_with_nothing_cut_off(
+    tiny_project: Project,
+) -> None:
+    long_name = "investment-per-inhabitant-by-province-and-year"
+    title = "A title long enough to wrap in an eighty-column table, and then some more words"
+    text = (tiny_project.queries_dir / "people.rq").read_text(encoding="utf-8")
+    (tiny_project.queries_dir / f"{long_name}.rq").write_text(
+        text.replace("#+ title: People", f"#+ title: {title}"), encoding="utf-8")
+    result = run(tiny_project, "queries")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "name\ttitle\tparameters"
+    assert f"{long_name}\t{title}\tperson=-" in lines
+    assert "founders\tFounders\tfounder=rb:wan-long" in lines
+    assert not any(c in result.stdout for c in "┃│━")

@@ -258,16 +258,28 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @cli.command("queries")
 @pass_app
 def list_stored_queries(app: App) -> None:
-    """List the stored queries: name, title and parameters."""
+    """List the stored queries: name, title and parameters.
+
+    A table on a terminal; tab-separated lines, with a header line and nothing cut off,
+    when piped.
+    """
+    from rustbelt_kg.query import list_queries
+
+    header = ("name", "title", "parameters")
+    rows = [
+        (q.name, q.title, ", ".join(f"{p.name}={p.default or '-'}" for p in q.params))
+        for q in list_queries(app.project())
+    ]
+    if not sys.stdout.isatty():
+        for row in (header, *rows):
+            _emit("\t".join(" ".join(cell.split()) for cell in row) + "\n")
+        return
     from rich.console import Console
     from rich.table import Table
 
-    from rustbelt_kg.query import list_queries
-
-    table = Table("name", "title", "parameters", header_style="bold")
-    for q in list_queries(app.project()):
-        params = ", ".join(f"{p.name}={p.default or '-'}" for p in q.params)
-        table.add_row(q.name, q.title, params)
+    table = Table(*header, header_style="bold")
+    for row in rows:
+        table.add_row(*row)
     Console(file=sys.stdout, soft_wrap=False).print(table)
 
 
