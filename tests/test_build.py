@@ -198,7 +198,7 @@ def test_query_differing_from_its_expected_result_fails_the_build(tiny_project: 
     (problem,) = summary.problems
     assert isinstance(problem, QueryMismatch)
     assert "no expected result founders.srj" in str(problem)
-    assert "row 1: expected" in str(problem)
+    assert "row 1 missing: " in str(problem) and "row 1 unexpected: " in str(problem)
 
 
 def test_validation_failure_is_reported_with_the_other_problems(
