@@ -12,6 +12,8 @@ from rdflib.compare import isomorphic
 from wikidata_server import (
     FIXTURE,
     ROOT,
+    FaultyServer,
+    Reply,
     make_project,
     tree_bytes,
 )
@@ -155,3 +157,18 @@ def test_snapshots_go_to_the_enrichment_sources_folder() -> None:
     assert enrich.snapshot_path(project, sample=True) == SAMPLE
     assert SAMPLE in project.files("enrichment")
     assert enrich.snapshot_path(project, sample=False).parent == SAMPLE.parent
+
+
+def test_enrich_reports_each_wait_on_stderr_as_it_happens(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", keep=("jilin",))
+    out = tmp_path / "snapshot.trig"
+    script = {0: Reply(429, b"", {"Retry-After": "1"})}
+    with FaultyServer(lambda n: script.get(n, Reply())) as server:
+        result = CliRunner().invoke(cli, ["--project", str(project), "enrich", "--endpoint",
+                                          server.url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"{server.url}: HTTP 429 Too Many Requests; waiting 2 s (Retry-After: 1 s) "
+        "before try 2 of 4"
+    )
+    assert server.hits == 2 and out.is_file()

@@ -13,6 +13,8 @@ from rdflib.compare import isomorphic
 from wikidata_server import (
     EXPECTED_ITEMS,
     ROOT,
+    FaultyServer,
+    Reply,
     make_project,
     tree_bytes,
 )
@@ -554,3 +556,35 @@ def test_sync_rewrites_the_turtle_from_a_hand_edited_tsv(tmp_path: Path) -> None
     ttl = (project / "data" / "links" / "wikidata.ttl").read_text(encoding="utf-8")
     assert "rb:china skos:exactMatch wd:Q148 ." in ttl
     assert ttl == link.links_ttl(link.read_links(Project(project)))
+
+
+# -- a time limit for the whole command -------------------------------------------------------
+
+
+def test_link_timeout_bounds_the_whole_command_not_each_request(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    before = tree_bytes(project)
+    assert len(link.project_entities(Project(project))) > 5  # one request each
+    with FaultyServer(lambda n: Reply(delay=0.3)) as server:  # each answer well within 1 s
+        result = CliRunner().invoke(cli, ["--project", str(project), "link", "--endpoint",
+                                          server.url, "--timeout", "1", "--accept-threshold",
+                                          "0.5"])
+    assert result.exit_code == 4, result.output
+    assert "--timeout" in result.stderr
+    assert 1 <= server.hits < len(link.project_entities(Project(project)))
+    assert tree_bytes(project) == before
+
+
+def test_link_gives_up_at_once_when_the_server_asks_for_an_hour(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    before = tree_bytes(project)
+    with FaultyServer(lambda n: Reply(429, b"", {"Retry-After": "3600"})) as server:
+        result = CliRunner().invoke(cli, ["--project", str(project), "link", "--endpoint",
+                                          server.url])
+    assert result.exit_code == 4, result.output
+    assert result.stderr == (
+        f"error: {server.url}: HTTP 429 Too Many Requests: the endpoint asks to wait 3600 s, "
+        "longer than the 30 s this client waits at most; try later\n"
+    )
+    assert server.hits == 1
+    assert tree_bytes(project) == before

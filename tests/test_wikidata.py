@@ -31,7 +31,7 @@ from rustbelt_kg.errors import (
     MalformedResponse,
     RateLimited,
 )
-from rustbelt_kg.wikidata import DEFAULT_ENDPOINT, USER_AGENT, WikidataClient
+from rustbelt_kg.wikidata import DEFAULT_ENDPOINT, MAX_WAIT, USER_AGENT, WikidataClient
 
 OK = json.dumps({"head": {"vars": ["x"]},
                  "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}).encode()
@@ -90,13 +90,93 @@ def test_429_waits_as_retry_after_says_then_succeeds() -> None:
     assert waits == [7.0] and server.hits == 2
 
 
-def test_retry_after_as_http_date_is_honoured_and_capped() -> None:
-    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+def test_retry_after_as_http_date_is_honoured() -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
     script = {0: Reply(429, b"", {"Retry-After": later})}
     with FaultyServer(lambda n: script.get(n, Reply(body=OK))) as server:
-        c, waits = client(server.url, max_wait=30.0)
+        c, waits = client(server.url)
         c.select(QUERY)
-    assert waits == [30.0]
+    assert len(waits) == 1 and 15.0 < waits[0] <= 20.0 and server.hits == 2
+
+
+@pytest.mark.parametrize("retry_after", [
+    "3600", format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True),
+], ids=["seconds", "http-date"])
+def test_retry_after_longer_than_the_cap_is_rate_limited_at_once(retry_after: str) -> None:
+    with FaultyServer(lambda n: Reply(429, b"", {"Retry-After": retry_after})) as server:
+        c, waits = client(server.url)
+        with pytest.raises(RateLimited, match=r"asks to wait 3[56]\d\d s, longer than the 30 s"):
+            c.select(QUERY)
+    assert waits == [] and server.hits == 1
+    assert WikidataClient().max_wait == MAX_WAIT == 30.0
+
+
+def test_retry_after_longer_than_the_time_left_is_rate_limited_at_once() -> None:
+    with FaultyServer(lambda n: Reply(429, b"", {"Retry-After": "10"})) as server:
+        c, waits = client(server.url, budget=5.0)
+        with pytest.raises(RateLimited, match="only 5.0 s of the --timeout of 5 s are left"):
+            c.select(QUERY)
+    assert waits == [] and server.hits == 1
+
+
+def test_each_wait_is_reported_as_it_starts() -> None:
+    events: list[tuple[str, object]] = []
+    script = {0: Reply(429, b"", {"Retry-After": "7"}), 1: Reply(503, b"busy")}
+    with FaultyServer(lambda n: script.get(n, Reply(body=OK))) as server:
+        c = WikidataClient(server.url, retries=3, backoff=0.5, min_interval=0.0,
+                           on_wait=lambda message: events.append(("report", message)),
+                           sleep=lambda seconds: events.append(("sleep", seconds)))
+        c.select(QUERY)
+    assert events == [
+        ("report", f"{server.url}: HTTP 429 Too Many Requests; waiting 7 s "
+                   "(Retry-After: 7 s) before try 2 of 4"),
+        ("sleep", 7.0),
+        ("report", f"{server.url}: HTTP 503; waiting 1 s before try 3 of 4"),
+        ("sleep", 1.0),
+    ]
+
+
+def test_budget_bounds_all_tries_and_waits_together() -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with FaultyServer(lambda n: Reply(503, b"busy")) as server:
+        c = WikidataClient(server.url, retries=10, backoff=2.0, min_interval=0.0, budget=10.0,
+                           sleep=sleep, timer=lambda: now[0])
+        with pytest.raises(EndpointUnavailable,
+                           match="HTTP 503: another try needs a wait of 8 s, and only 4.0 s"):
+            c.select(QUERY)
+    assert now[0] == 6.0 and server.hits == 3  # waited 2 s and 4 s; 8 s did not fit
+
+
+def test_budget_spent_stops_before_the_next_request() -> None:
+    now = [0.0]
+
+    def answer(n: int) -> Reply:
+        now[0] += 1.0  # each answer takes a second of the client's time
+        return Reply(body=OK)
+
+    with FaultyServer(answer) as server:
+        c = WikidataClient(server.url, min_interval=0.0, budget=2.5, timer=lambda: now[0])
+        c.select(QUERY)
+        c.select(QUERY)
+        for _ in range(2):  # the third answer comes too late; no fourth request is sent
+            with pytest.raises(EndpointTimeout,
+                               match="time limit of 2.5 s for the whole command .--timeout. "
+                                     "ran out after 3 request"):
+                c.select(QUERY)
+    assert server.hits == 3
+
+
+def test_an_answer_that_keeps_dripping_is_cut_off_by_the_budget() -> None:
+    body = OK + b" " * 400  # 20 s at one byte every 0.05 s
+    with FaultyServer(lambda n: Reply(body=body, drip=0.05)) as server:
+        c = WikidataClient(server.url, timeout=5.0, retries=0, min_interval=0.0, budget=0.5)
+        with pytest.raises(EndpointTimeout, match="--timeout"):
+            c.select(QUERY)
+    assert server.hits == 1
 
 
 def test_429_forever_is_rate_limited() -> None:

@@ -95,12 +95,14 @@ def oxigraph_server(data: Path = FIXTURE, *, wait: float = 20.0) -> Iterator[str
 
 @dataclass
 class Reply:
-    """One scripted answer: status, headers, body, and a delay before answering."""
+    """One scripted answer: status, headers, body, a delay before answering, and a pause
+    between two bytes of the body (``drip``: a server that never quite stops answering)."""
 
     status: int = 200
     body: bytes = b'{"head": {"vars": []}, "results": {"bindings": []}}'
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0
 
 
 @dataclass
@@ -142,7 +144,12 @@ class FaultyServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    if not reply.drip:
+                        self.wfile.write(reply.body)
+                    for i in range(len(reply.body) if reply.drip else 0):
+                        self.wfile.write(reply.body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
                 except OSError:  # the client gave up (timeout tests)
                     pass
 

@@ -8,8 +8,14 @@ time, and to back off when told to. :class:`WikidataClient` does all three:
 - one process-wide lock keeps at most one request in flight, and ``min_interval`` spaces
   consecutive requests;
 - HTTP 429 and 5xx answers and refused connections are retried a bounded number of times
-  with exponential backoff; a 429's ``Retry-After`` (seconds or an HTTP date) is honoured,
-  capped at ``max_wait`` seconds.
+  with exponential backoff; a ``Retry-After`` (seconds or an HTTP date) is honoured up to
+  ``max_wait`` seconds (:data:`MAX_WAIT`, 30 s). A server that asks for a longer wait, or for
+  more than the time left, is not waited for: the client gives up at once (429:
+  :class:`RateLimited`). Each wait is reported, as it starts, to ``on_wait``;
+- ``budget`` bounds the whole exchange: every request, wait and retry of the client must
+  fit in it (each request also waits at most ``timeout`` seconds for its answer). When it
+  runs out, the client raises :class:`EndpointTimeout`; an answer still arriving is
+  abandoned.
 
 Failures are typed (see :mod:`rustbelt_kg.errors`): :class:`EndpointUnavailable` (refused,
 DNS, HTTP 5xx or another HTTP error; an endpoint URL urllib cannot use, not retried),
@@ -51,6 +57,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ENDPOINT",
+    "MAX_WAIT",
+    "REQUEST_TIMEOUT",
     "USER_AGENT",
     "Row",
     "WikidataClient",
@@ -71,6 +79,12 @@ USER_AGENT = (
 _MAX_GET_QUERY = 4000
 #: Statuses worth another try.
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The longest wait between two tries, in seconds, whatever ``Retry-After`` asks for.
+MAX_WAIT = 30.0
+#: How long one request waits for its answer (the Wikidata Query Service stops at 60 s).
+REQUEST_TIMEOUT = 65.0
+#: Bytes read from an answer between two looks at the clock.
+_CHUNK = 65536
 
 #: One request in flight per process, whatever the number of clients.
 _IN_FLIGHT = threading.Lock()
@@ -136,21 +150,40 @@ def parse_select(body: bytes) -> tuple[list[str], list[Row]]:
 class WikidataClient:
     """Sends SELECT queries to one endpoint, politely; see the module docstring.
 
-    ``sleep`` and ``clock`` are injectable so that tests can observe the waits without
-    spending them.
+    ``sleep``, ``clock`` (wall time, for ``Retry-After`` dates and request spacing) and
+    ``timer`` (monotonic, for ``budget``) are injectable so that tests can observe the
+    waits without spending them.
     """
 
     endpoint: str = DEFAULT_ENDPOINT
-    timeout: float = 65.0
+    timeout: float = REQUEST_TIMEOUT
     retries: int = 3
     backoff: float = 2.0
-    max_wait: float = 120.0
+    max_wait: float = MAX_WAIT
     min_interval: float = 0.25
     user_agent: str = USER_AGENT
+    budget: float | None = None
+    on_wait: Callable[[str], object] | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
+    timer: Callable[[], float] = time.monotonic
     requests: int = field(default=0, init=False)
     _last: float | None = field(default=None, init=False, repr=False)
+    _deadline: float | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.budget is not None:
+            self._deadline = self.timer() + self.budget
+
+    def remaining(self) -> float | None:
+        """Seconds left of ``budget`` (``None`` without one)."""
+        return None if self._deadline is None else self._deadline - self.timer()
+
+    def _out_of_time(self) -> EndpointTimeout:
+        return EndpointTimeout(
+            f"the time limit of {self.budget:g} s for the whole command (--timeout) ran out "
+            f"after {self.requests} request(s)", endpoint=self.endpoint,
+        )
 
     def select(self, query: str) -> tuple[list[str], list[Row]]:
         """Run a SELECT query; return its variables and rows (rdflib terms).
@@ -164,10 +197,7 @@ class WikidataClient:
             except _Retryable as retry:
                 if attempt >= self.retries:
                     raise retry.final from None
-                wait = self.backoff * (2**attempt)
-                if retry.retry_after is not None:
-                    wait = max(wait, retry.retry_after)
-                self.sleep(min(wait, self.max_wait))
+                self._wait(retry, attempt)
                 attempt += 1
                 continue
             try:
@@ -177,9 +207,39 @@ class WikidataClient:
                     f"not a SPARQL results JSON document: {err}", endpoint=self.endpoint
                 ) from err
 
+    def _wait(self, retry: _Retryable, attempt: int) -> None:
+        """Wait before another try, or give up when the wait would be too long."""
+        asked = retry.retry_after
+        if asked is not None and asked > self.max_wait:
+            raise retry.give_up(f"the endpoint asks to wait {asked:.0f} s, longer than the "
+                                f"{self.max_wait:g} s this client waits at most; try later")
+        wait = min(max(self.backoff * (2**attempt), asked or 0.0), self.max_wait)
+        left = self.remaining()
+        if left is not None and wait >= left:
+            raise retry.give_up(f"another try needs a wait of {wait:g} s, and only "
+                                f"{max(left, 0):.1f} s of the --timeout of {self.budget:g} s "
+                                "are left")
+        if self.on_wait is not None:
+            why = f" (Retry-After: {asked:g} s)" if asked is not None else ""
+            self.on_wait(f"{self.endpoint}: {retry.what}; waiting {wait:g} s{why} before "
+                         f"try {attempt + 2} of {self.retries + 1}")
+        self.sleep(wait)
+
     # -- one request ---------------------------------------------------------------------
 
-    def _wrapper(self, query: str) -> SPARQLWrapper:
+    def _read(self, response: Any) -> bytes:
+        """The answer's bytes, read in chunks with a look at ``budget`` between them."""
+        chunks: list[bytes] = []
+        while True:
+            left = self.remaining()
+            if left is not None and left <= 0:
+                raise self._out_of_time()
+            chunk = response.read1(_CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(bytes(chunk))
+
+    def _wrapper(self, query: str, timeout: float) -> SPARQLWrapper:
         from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
 
         wrapper = SPARQLWrapper(self.endpoint, agent=self.user_agent)
@@ -188,7 +248,7 @@ class WikidataClient:
         wrapper.setMethod(POST if len(query) > _MAX_GET_QUERY else GET)
         wrapper.setQuery(query)
         # setTimeout() truncates to whole seconds; the attribute takes a float as is.
-        wrapper.timeout = self.timeout  # type: ignore[assignment]
+        wrapper.timeout = timeout  # type: ignore[assignment]
         return wrapper
 
     def _send(self, query: str) -> bytes:
@@ -201,11 +261,16 @@ class WikidataClient:
                 pause = self._last + self.min_interval - self.clock()
                 if pause > 0:
                     self.sleep(pause)
+            left = self.remaining()
+            if left is not None and left <= 0:
+                raise self._out_of_time()
+            timeout = self.timeout if left is None else min(self.timeout, left)
+            clipped = " (what was left of the --timeout)" if timeout < self.timeout else ""
             try:
                 self.requests += 1
-                response = self._wrapper(query).query().response
+                response = self._wrapper(query, timeout).query().response
                 try:
-                    return bytes(response.read())
+                    return self._read(response)
                 finally:
                     response.close()
             except urllib.error.HTTPError as err:
@@ -224,12 +289,12 @@ class WikidataClient:
                 ) from err
             except TimeoutError as err:
                 raise EndpointTimeout(
-                    f"no answer within {self.timeout:g} s", endpoint=self.endpoint
+                    f"no answer within {timeout:.3g} s{clipped}", endpoint=self.endpoint
                 ) from err
             except urllib.error.URLError as err:
                 if isinstance(err.reason, TimeoutError):
                     raise EndpointTimeout(
-                        f"no answer within {self.timeout:g} s", endpoint=self.endpoint
+                        f"no answer within {timeout:.3g} s{clipped}", endpoint=self.endpoint
                     ) from err
                 raise _Retryable(
                     EndpointUnavailable(f"cannot connect: {err.reason}", endpoint=self.endpoint)
@@ -246,17 +311,18 @@ class WikidataClient:
                 self._last = self.clock()
 
     def _http_error(self, status: int, retry_after: str | None) -> Exception:
+        after = _retry_after(retry_after, self.clock)
         if status == 429:
             return _Retryable(
                 RateLimited(
                     f"HTTP 429 Too Many Requests after {self.retries} retries",
                     endpoint=self.endpoint,
                 ),
-                _retry_after(retry_after, self.clock),
+                after, "HTTP 429 Too Many Requests",
             )
         error = EndpointUnavailable(f"HTTP {status}", endpoint=self.endpoint)
         if status in _RETRY_STATUSES:
-            return _Retryable(error, _retry_after(retry_after, self.clock))
+            return _Retryable(error, after, f"HTTP {status}")
         return error
 
 
@@ -268,12 +334,21 @@ def _close_cause(err: BaseException) -> None:
 
 
 class _Retryable(Exception):
-    """Internal: a failure worth another try; ``final`` is raised when tries run out."""
+    """Internal: a failure worth another try; ``final`` is raised when tries run out.
 
-    def __init__(self, final: EndpointError, retry_after: float | None = None) -> None:
+    ``what`` says what happened, for the report of a wait and for :meth:`give_up`.
+    """
+
+    def __init__(self, final: EndpointError, retry_after: float | None = None,
+                 what: str | None = None) -> None:
         super().__init__(str(final))
         self.final = final
         self.retry_after = retry_after
+        self.what = what or str(final).removeprefix(f"{final.endpoint}: ")
+
+    def give_up(self, why: str) -> EndpointError:
+        """The error of ``final``'s kind that stops without another try, saying ``why``."""
+        return type(self.final)(f"{self.what}: {why}", endpoint=self.final.endpoint)
 
 
 def utc_now() -> datetime:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import click
 
 from rustbelt_kg.errors import UsageError
-from rustbelt_kg.wikidata import DEFAULT_ENDPOINT
+from rustbelt_kg.wikidata import DEFAULT_ENDPOINT, MAX_WAIT, REQUEST_TIMEOUT
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
@@ -37,9 +37,12 @@ def _project(ctx: click.Context) -> Project:
 
 
 def _client(endpoint: str, timeout: float) -> WikidataClient:
+    """A client whose requests, waits and retries all fit in ``timeout`` seconds; each
+    wait is reported on stderr as it starts."""
     from rustbelt_kg.wikidata import WikidataClient
 
-    return WikidataClient(endpoint=endpoint, timeout=timeout)
+    return WikidataClient(endpoint=endpoint, timeout=min(REQUEST_TIMEOUT, timeout),
+                          budget=timeout, on_wait=lambda message: click.echo(message, err=True))
 
 
 def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -59,8 +62,11 @@ _endpoint = click.option(
     metavar="URL", help="SPARQL endpoint answering with Wikidata's wd:/wdt: vocabulary.",
 )
 _timeout = click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=65.0, show_default=True,
-    help="Seconds to wait for each answer.",
+    "--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
+    help="Seconds the whole exchange with the endpoint may take: every request, wait and "
+    f"retry together (one answer waits at most {REQUEST_TIMEOUT:g} s). A server that asks "
+    f"(Retry-After) for a wait longer than {MAX_WAIT:g} s or than the time left is not "
+    "waited for: exit 4. Each wait is reported on stderr.",
 )
 
 
