@@ -105,6 +105,15 @@ def test_writing_onto_a_character_device_writes_into_it_and_keeps_the_node(
 
 
 @NEEDS_ROOT
+def test_a_full_device_is_an_output_error_and_stays_a_device(tmp_path: Path) -> None:
+    full = _mknod(tmp_path / "full", stat.S_IFCHR, 1, 7)  # the same device as /dev/full
+    with pytest.raises(OutputError, match=f"cannot write {full}: No space left on device"):
+        atomic_write(full, _write("x" * 100_000))
+    assert stat.S_ISCHR(os.lstat(full).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["full"]
+
+
+@NEEDS_ROOT
 def test_writing_onto_a_symlink_to_a_device_keeps_link_and_device(tmp_path: Path) -> None:
     null = _mknod(tmp_path / "null", stat.S_IFCHR, 1, 3)
     (tmp_path / "out.ttl").symlink_to(null)
