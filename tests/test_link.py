@@ -588,3 +588,33 @@ def test_link_gives_up_at_once_when_the_server_asks_for_an_hour(tmp_path: Path) 
     )
     assert server.hits == 1
     assert tree_bytes(project) == before
+
+
+def test_reconciliation_reports_each_entity_done_in_turn(
+    tmp_path: Path, wikidata_endpoint: str
+) -> None:
+    project = Project(make_project(tmp_path))
+    entities = link.project_entities(project)
+    done: list[link.LocalEntity] = []
+    reconcile.reconcile(entities, link.class_links(link.read_links(project)),
+                        fast_client(wikidata_endpoint), done=done.append)
+    assert done == entities
+
+
+def test_link_shows_progress_on_a_terminal(
+    tmp_path: Path, wikidata_endpoint: str, fast_clients: None
+) -> None:
+    project = make_project(tmp_path / "project")
+    total = len(link.project_entities(Project(project)))
+    result = CliRunner().invoke(
+        cli, ["--project", str(project), "link", "--endpoint", wikidata_endpoint],
+        env={"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "100"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "asking Wikidata" in result.stderr and f"{total}/{total}" in result.stderr
+    piped = CliRunner().invoke(
+        cli, ["--project", str(project), "link", "--endpoint", wikidata_endpoint],
+        env={"TTY_COMPATIBLE": None, "FORCE_COLOR": None},
+    )
+    assert piped.exit_code == 0, piped.output
+    assert "asking Wikidata" not in piped.stderr

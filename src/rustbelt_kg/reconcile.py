@@ -11,7 +11,7 @@ candidate that disagrees with a curated link is a conflict, reported and never a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -156,38 +156,48 @@ def _bool(term: object) -> bool:
 
 
 def reconcile(
-    entities: Sequence[LocalEntity], class_links: dict[str, str], client: WikidataClient
+    entities: Sequence[LocalEntity], class_links: dict[str, str], client: WikidataClient,
+    *, done: Callable[[LocalEntity], object] | None = None,
 ) -> list[Candidate]:
     """Candidates for each entity, best first per entity; one query per entity, in turn.
 
     ``class_links`` maps local classes to their Wikidata items (the curated class links);
-    candidates of the wrong class or country are dropped.
+    candidates of the wrong class or country are dropped. ``done`` is called after each
+    entity (a progress bar).
     """
     found: list[Candidate] = []
     for entity in entities:
-        if not _texts(entity):
-            continue
-        classes = sorted({class_links[t] for t in entity.types if t in class_links})
-        country = next((COUNTRY_SCOPE[t] for t in entity.types if t in COUNTRY_SCOPE), None)
-        _, rows = client.select(candidate_query(entity, classes, country))
-        best: dict[str, Candidate] = {}
-        for row in rows:
-            features: dict[str, bool | None] = {
-                "class": _bool(row.get("classOk")) if classes else None,
-                "country": _bool(row.get("countryOk")) if country else None,
-            }
-            kind = "label" if str(row["field"]) == RDFS_LABEL else "alias"
-            item_label = row.get("itemLabel")
-            candidate = Candidate(
-                entity, str(row["item"]), str(item_label) if item_label is not None else None,
-                str(row["text"]), str(row["field"]), features, _score(features, kind),
-            )
-            previous = best.get(candidate.item)
-            if previous is None or candidate.score > previous.score:
-                best[candidate.item] = candidate
-        kept = [c for c in best.values() if c.passes_filters]
-        found.extend(sorted(kept, key=lambda c: (-c.score, c.item)))
+        found.extend(_candidates(entity, class_links, client))
+        if done is not None:
+            done(entity)
     return found
+
+
+def _candidates(entity: LocalEntity, class_links: dict[str, str],
+                client: WikidataClient) -> list[Candidate]:
+    """The candidates of one entity that pass the filters, best first."""
+    if not _texts(entity):
+        return []
+    classes = sorted({class_links[t] for t in entity.types if t in class_links})
+    country = next((COUNTRY_SCOPE[t] for t in entity.types if t in COUNTRY_SCOPE), None)
+    _, rows = client.select(candidate_query(entity, classes, country))
+    best: dict[str, Candidate] = {}
+    for row in rows:
+        features: dict[str, bool | None] = {
+            "class": _bool(row.get("classOk")) if classes else None,
+            "country": _bool(row.get("countryOk")) if country else None,
+        }
+        kind = "label" if str(row["field"]) == RDFS_LABEL else "alias"
+        item_label = row.get("itemLabel")
+        candidate = Candidate(
+            entity, str(row["item"]), str(item_label) if item_label is not None else None,
+            str(row["text"]), str(row["field"]), features, _score(features, kind),
+        )
+        previous = best.get(candidate.item)
+        if previous is None or candidate.score > previous.score:
+            best[candidate.item] = candidate
+    kept = [c for c in best.values() if c.passes_filters]
+    return sorted(kept, key=lambda c: (-c.score, c.item))
 
 
 # -- the review file ---------------------------------------------------------------------------

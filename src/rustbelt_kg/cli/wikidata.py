@@ -9,6 +9,8 @@ Thin shells over :mod:`rustbelt_kg.link`, :mod:`rustbelt_kg.reconcile` and
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +45,30 @@ def _client(endpoint: str, timeout: float) -> WikidataClient:
 
     return WikidataClient(endpoint=endpoint, timeout=min(REQUEST_TIMEOUT, timeout),
                           budget=timeout, on_wait=lambda message: click.echo(message, err=True))
+
+
+@contextlib.contextmanager
+def _progress(client: WikidataClient, what: str, total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr while ``client`` asks (only on a terminal); yields the
+    function that advances it. The client's waits are printed above the bar."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda *_: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    reported = client.on_wait
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        client.on_wait = lambda message: bar.console.print(message, markup=False,
+                                                           highlight=False)
+        try:
+            yield lambda *_: bar.advance(task)
+        finally:
+            client.on_wait = reported
 
 
 def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -124,7 +150,9 @@ def link_command(ctx: click.Context, endpoint: str, timeout: float, output: Path
     curated = links.read_links(project)
     entities = links.project_entities(project)
     client = _client(endpoint, timeout)
-    candidates = reconcile.reconcile(entities, links.class_links(curated), client)
+    with _progress(client, "asking Wikidata", len(entities)) as advance:
+        candidates = reconcile.reconcile(entities, links.class_links(curated), client,
+                                         done=advance)
     review, accepted, conflicts = reconcile.review_set(candidates, curated,
                                                        threshold=accept_threshold)
     updated, added = links.plan_mappings(project, accepted)
