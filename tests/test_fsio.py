@@ -82,6 +82,24 @@ def test_a_dangling_link_into_a_missing_folder_is_refused_and_makes_no_folder(
     assert link.is_symlink() and not (tmp_path / "missing").exists()
 
 
+def test_a_failed_write_through_a_link_names_link_and_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "v1.ttl"
+    target.write_text("old\n", encoding="utf-8")
+    (tmp_path / "out.ttl").symlink_to(target)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError, match=f"^cannot write {tmp_path / 'out.ttl'}: No space "
+                       rf".* \(writing {target}, which the link points to\)$"):
+        atomic_write(tmp_path / "out.ttl", _write("new\n"))
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl", "v1.ttl"]
+
+
 def test_a_loop_of_links_is_an_output_error(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")

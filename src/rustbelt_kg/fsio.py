@@ -121,6 +121,7 @@ def _replace(path: Path, target: Path, write: Callable[[TextIO], object],
              mode: int | None) -> None:
     """Write ``target`` atomically (``path`` names it in errors); keep ``mode``'s bits."""
     folder = target.parent
+    via = f" (writing {target}, which the link points to)" if target != path else ""
     try:
         if target == path:  # a link's target gets no folders made for it
             folder.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,7 @@ def _replace(path: Path, target: Path, write: Callable[[TextIO], object],
         temp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
         fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     except OSError as error:
-        raise OutputError(path, _reason(error)) from error
+        raise OutputError(path, _reason(error) + via) from error
     try:
         if mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
@@ -140,7 +141,7 @@ def _replace(path: Path, target: Path, write: Callable[[TextIO], object],
     except BaseException as error:
         temp.unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise OutputError(path, _reason(error, replacing=True)) from error
+            raise OutputError(path, _reason(error, replacing=True) + via) from error
         raise
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
