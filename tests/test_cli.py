@@ -365,3 +365,18 @@ def test_describe_wan_long_in_the_real_graph(built_project) -> None:  # type: ig
     quoted = [q for fact in description.facts for quotes in fact.sources.values() for q in quotes]
     assert any("Wan Long" in q for q in quoted)
     assert description.render().startswith("rb:wan-long\n")
+
+
+def test_describe_shows_the_status_of_each_claim(built_project) -> None:  # type: ignore[no-untyped-def]
+    from rustbelt_kg.describe import describe
+
+    description = describe(built_project.store, "rb:ke-dongyue")
+    lines = description.render().splitlines()
+    assert any(line.startswith("      claim:ke-dongyue-investor (ambiguous reading): “The")
+               for line in lines)
+    assert any(line.startswith("      claim:ke-dongyue-former-pediatrician (stated by the article)")
+               for line in lines)
+    investor = [f for f in description.incoming if str(f.predicate).endswith("#investor")]
+    assert [fact.statuses for fact in investor] == [
+        {"https://w3id.org/rustbelt-kg/claim/ke-dongyue-investor": "ambiguous reading"}
+    ]
