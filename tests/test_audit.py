@@ -111,3 +111,63 @@ def test_a_missing_row_and_a_fault_are_both_caught() -> None:
     assert found["b"]["verdict"] == "overreach"
     with pytest.raises(AssertionError, match="two audit rows"):
         audit_rows(table + table)
+
+
+#: What the data must keep true for each finding of the earlier audit: an ASK query each.
+FINDINGS = {
+    "the boom the provinces are on the cusp of is expected, not an event that happened": """
+        ASK { GRAPH claim:northeast-boom { rb:northeast-entrepreneurship-boom a rbo:ExpectedEvent }
+              FILTER NOT EXISTS { rb:northeast-entrepreneurship-boom a rbo:Event }
+              GRAPH rbg:provenance { claim:northeast-boom rbo:claimStatus rbo:Hedged } }""",
+    "the derived exchange rate is an editorial inference with its arithmetic": """
+        ASK { GRAPH rbg:provenance { claim:cny-usd-conversion
+                rbo:claimStatus rbo:EditorialInference ; rbo:justification ?why }
+              FILTER (CONTAINS(?why, "2.53 / 16.5")) }""",
+    "no one is said to grant the fee exemption": """
+        ASK { GRAPH claim:heilongjiang-fee-exemption { rb:heilongjiang-fee-exemption ?p ?o }
+              FILTER NOT EXISTS { ?policy rbo:hasMeasure rb:heilongjiang-fee-exemption }
+              FILTER NOT EXISTS {
+                rb:heilongjiang-fee-exemption rbo:funder|rbo:createdBy ?who } }""",
+    "Liaoning's enterprise measures are not made part of the 41": """
+        ASK { rb:liaoning-tax-cuts a rbo:PolicyMeasure
+              FILTER NOT EXISTS { rb:liaoning-innovation-policy rbo:hasMeasure ?measure } }""",
+    "the makers' space offers Ke services and hosts no platform the article does not place": """
+        ASK { rb:shenyang-makers-space rbo:offers rb:use-of-equipment
+              FILTER NOT EXISTS { rb:ke-dongyue-healthcare-platform rbo:incubatedIn ?park }
+              FILTER NOT EXISTS { rb:equipment ?p ?o } }""",
+    "Changchun's 30 million yuan is a threshold each enterprise passes, the other reading kept": """
+        ASK { GRAPH claim:changchun-enterprises {
+                rb:changchun-innovation-enterprises rbo:memberOutput ?amount }
+              FILTER NOT EXISTS { rb:changchun-innovation-enterprises rbo:output ?total }
+              GRAPH rbg:provenance { claim:changchun-enterprises
+                rbo:claimStatus rbo:AmbiguousReading ; rbo:alternativeReading ?other } }""",
+    '"Heilongjiang is not alone." places the park in Heilongjiang, as an inference': """
+        ASK { GRAPH claim:heilongjiang-not-alone {
+                rb:hit-incubator-park rbo:locatedIn rb:heilongjiang }
+              GRAPH rbg:provenance { claim:heilongjiang-not-alone
+                rbo:claimStatus rbo:EditorialInference ; rbo:justification ?why } }""",
+    "Liaoning's measures have an author, as Heilongjiang's do": """
+        ASK { GRAPH claim:liaoning-measures-created-by {
+                rb:liaoning-innovation-policy rbo:createdBy ?government .
+                ?government a rbo:GovernmentBody ; rbo:jurisdiction rb:liaoning } }""",
+    "only the start of the decline is dated": """
+        ASK { rb:northeast-decline rbo:startedDuring rb:time-1980s
+              FILTER NOT EXISTS { rb:northeast-decline rbo:during ?period } }""",
+}
+
+
+@pytest.fixture(scope="module")
+def article() -> rdflib.Dataset:
+    dataset = rdflib.Dataset(default_union=True)
+    for path in sorted((ROOT / "data" / "article").glob("*.trig")):
+        dataset.parse(path, format="trig")
+    return dataset
+
+
+@pytest.mark.parametrize("finding", sorted(FINDINGS))
+def test_each_finding_of_the_earlier_audit_stays_fixed(
+    finding: str, article: rdflib.Dataset
+) -> None:
+    from rustbelt_kg.namespaces import sparql_prefixes
+
+    assert article.query(sparql_prefixes() + FINDINGS[finding]).askAnswer, finding
