@@ -382,3 +382,18 @@ def test_queries_piped_prints_tab_separated_lines_with_nothing_cut_off(
     assert f"{long_name}\t{title}\tperson=-" in lines
     assert "founders\tFounders\tfounder=rb:wan-long" in lines
     assert not any(c in result.stdout for c in "┃│━")
+
+
+def test_describe_shows_the_status_of_each_claim(built_project) -> None:  # type: ignore[no-untyped-def]
+    from rustbelt_kg.describe import describe
+
+    description = describe(built_project.store, "rb:ke-dongyue")
+    lines = description.render().splitlines()
+    assert any(line.startswith("      claim:ke-dongyue-investor (ambiguous reading): “The")
+               for line in lines)
+    assert any(line.startswith("      claim:ke-dongyue-former-pediatrician (stated by the article)")
+               for line in lines)
+    investor = [f for f in description.incoming if str(f.predicate).endswith("#investor")]
+    assert [fact.statuses for fact in investor] == [
+        {"https://w3id.org/rustbelt-kg/claim/ke-dongyue-investor": "ambiguous reading"}
+    ]

@@ -17,7 +17,6 @@ PUBLISHED_SHA256 = "1eb9cb1589dd1d8b60ea84c79de0c692c5691d5ec74a1d074a2d09b9c972
 
 #: Sentences of the text that state no fact, and why.
 EXPLAINED_UNCOVERED = {
-    "Heilongjiang is not alone.": "a transition to the next province; it states no fact of its own",
     "Hot Topics": "page furniture of the web page the text was taken from, not the article",
     "Editor's Picks": "page furniture of the web page the text was taken from, not the article",
 }
@@ -140,3 +139,122 @@ def test_doubtful_wording_is_annotated_not_corrected(dataset: rdflib.Dataset) ->
     facts = dataset.graph(claim)
     ke = rdflib.URIRef("https://w3id.org/rustbelt-kg/id/ke-dongyue")
     assert (None, rbo.investor, ke) in facts
+
+
+# -- the article's words, inside their own claim's quote -------------------------------------
+
+RB = rdflib.Namespace("https://w3id.org/rustbelt-kg/id/")
+SCHEMA = rdflib.Namespace("https://schema.org/")
+RBO_NS = rdflib.Namespace(RBO)
+
+#: One invalid example per kind of mismatch: (claim, subject, property, value, what it shows).
+MISQUOTED = {
+    "words from elsewhere in the article": (
+        "harbin-world-wide-welding-turnover", RB["time-harbin-world-wide-welding-turnover"],
+        RBO_NS.statedAs, "By the end of 2015",
+    ),
+    "a statement's text running past its quote": (
+        "statement-ke", RB["statement-ke"], RBO_NS.text,
+        "I can also find investors here,\" said Ke.\n\nAnd in Jilin province",
+    ),
+    "an attribution outside the quote": (
+        "changchun-enterprises-engine", RB["changchun-innovation-enterprises"],
+        RBO_NS.attribution, "according to Jilin officials",
+    ),
+    "words of another claim's quote": (
+        "sanhao-street", RB["sanhao-street"], RBO_NS.description,
+        "dedicated solely to entrepreneurs",
+    ),
+    "a paraphrase": (
+        "ke-dongyue-former-pediatrician", RB["ke-dongyue"], RBO_NS.description,
+        "left a secure job as a children's doctor",
+    ),
+    "another case": (
+        "northeast-provinces", RB["northeast-china"], RBO_NS.description,
+        "the northeastern provinces of Heilongjiang, Jilin and Liaoning",
+    ),
+    "other spacing": (
+        "hit-incubator-park-area", RB["hit-incubator-park-area"], RBO_NS.statedAs,
+        "3,700  square meters",
+    ),
+    "a language-tagged value": (
+        "article-headline", RB["article"], SCHEMA.headline,
+        rdflib.Literal("China's Rust Belt Edges Near Startup Boom", lang="en"),
+    ),
+}
+
+
+def _misquote(dataset: rdflib.Dataset, claim: str, subject: rdflib.URIRef,
+              prop: rdflib.URIRef, value: object) -> None:
+    literal = value if isinstance(value, rdflib.Literal) else rdflib.Literal(value)
+    dataset.graph(rdflib.URIRef(CLAIM + claim)).add((subject, prop, literal))
+
+
+@pytest.mark.parametrize("kind", sorted(MISQUOTED))
+def test_check_reports_words_a_claim_records_outside_its_quote(
+    kind: str, dataset: rdflib.Dataset, text: str
+) -> None:
+    claim, subject, prop, value = MISQUOTED[kind]
+    _misquote(dataset, claim, subject, prop, value)
+    problems = provenance.check(dataset, text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"claim {claim}: ")
+    assert f"records {str(value)!r}, which is not in its quote" in problems[0]
+
+
+@pytest.mark.parametrize("name", sorted(provenance.WORDING))
+def test_every_wording_property_is_compared_with_the_quote(
+    name: str, dataset: rdflib.Dataset, text: str
+) -> None:
+    prefix, local = name.split(":")
+    prop = rdflib.URIRef({"rbo": RBO, "schema": str(SCHEMA)}[prefix] + local)
+    _misquote(dataset, "wan-long", RB["wan-long"], prop, "words the article never wrote")
+    problems = provenance.check(dataset, text)
+    assert problems == [
+        f"claim wan-long: {name} of rb:wan-long records 'words the article never wrote', "
+        "which is not in its quote 'Wan Long, 25, a first-year PhD student in welding "
+        "technology and engineering from the institute'"
+    ]
+
+
+def test_labels_and_typed_values_are_not_quotations(dataset: rdflib.Dataset, text: str) -> None:
+    graph = dataset.graph(rdflib.URIRef(CLAIM + "wan-long"))
+    graph.add((RB["wan-long"], rdflib.RDFS.label, rdflib.Literal("a name of the graph's own")))
+    graph.add((RB["wan-long"], RBO_NS.age, rdflib.Literal(25)))
+    assert provenance.check(dataset, text) == []
+
+
+def _literal_properties(dataset: rdflib.Dataset) -> set[str]:
+    found = set()
+    for graph in dataset.graphs():
+        if str(graph.identifier).startswith(CLAIM):
+            for _, prop, value in graph:
+                if isinstance(value, rdflib.Literal) and value.datatype in (
+                    None, rdflib.XSD.string, rdflib.RDF.langString
+                ):
+                    found.add(dataset.namespace_manager.normalizeUri(prop))
+    return found
+
+
+def test_every_plain_text_property_of_the_claims_is_compared_or_ruled_out(
+    dataset: rdflib.Dataset,
+) -> None:
+    dataset.bind("rbo", RBO)
+    dataset.bind("schema", str(SCHEMA))
+    used = _literal_properties(dataset)
+    assert used - set(provenance.WORDING) - set(provenance.NOT_WORDING) == set()
+    assert set(provenance.WORDING).isdisjoint(provenance.NOT_WORDING)
+
+
+def test_every_ontology_property_defined_as_the_articles_words_is_compared() -> None:
+    ontology = rdflib.Graph().parse(ROOT / "ontology" / "rustbelt.ttl")
+    skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+    words = {
+        "rbo:" + str(prop).removeprefix(RBO)
+        for prop, definition in ontology.subject_objects(skos.definition)
+        if (prop, rdflib.RDF.type, rdflib.OWL.DatatypeProperty) in ontology
+        and ("article's words" in definition or "article's own words" in definition
+             or "as the article quotes" in definition)
+    }
+    assert words, "no ontology property is defined as the article's words"
+    assert words - set(provenance.WORDING) == set()

@@ -192,3 +192,41 @@ def test_qualifier_parameter_picks_the_approximate_figures(store: Store) -> None
         "more than 10,000 square meters", "more than 100 veteran doctors",
         "surpassing 30 million yuan",
     ]
+
+
+def test_status_parameter_gives_the_facts_the_article_states_in_its_own_voice(
+    store: Store,
+) -> None:
+    query = get_query(PROJECT, "facts-by-status")
+    everything = run_query(store, query).rows
+    own_voice = run_query(store, query, {"status": "rbo:StatedByArticle"}).rows
+    assert own_voice and len(own_voice) < len(everything)
+    assert {row["status"] for row in own_voice} == {URIRef(RBO + "StatedByArticle")}
+    claims = {str(row["claim"]).rsplit("/", 1)[1] for row in own_voice}
+    assert "hit-incubator-park-area" in claims
+    assert claims.isdisjoint({"ke-dongyue-investor", "cny-usd-conversion", "northeast-boom",
+                              "wan-long-achievements", "heilongjiang-not-alone"})
+    investor = (URIRef(RB + "shenyang-makers-space-investment"), URIRef(RBO + "investor"),
+                URIRef(RB + "ke-dongyue"))
+    assert investor not in {(r["subject"], r["property"], r["value"]) for r in own_voice}
+
+
+def test_not_plainly_stated_lists_every_other_fact_with_its_status_and_note(
+    store: Store,
+) -> None:
+    rows = run_query(store, get_query(PROJECT, "not-plainly-stated")).rows
+    statuses = {str(row["status"]).rsplit("#", 1)[1] for row in rows}
+    assert statuses == {"AttributedToSpeaker", "Hedged", "AmbiguousReading",
+                        "EditorialInference"}
+    attributed = URIRef(RBO + "AttributedToSpeaker")
+    assert all("note" in row for row in rows if row["status"] != attributed)
+    inferred = [row for row in rows if row["status"] == URIRef(RBO + "EditorialInference")]
+    assert inferred and all("justification" in row for row in inferred)
+    facts = {(row["subject"], row["property"], row["value"]) for row in rows}
+    assert (URIRef(RB + "shenyang-makers-space-investment"), URIRef(RBO + "investor"),
+            URIRef(RB + "ke-dongyue")) in facts
+    assert (URIRef(RB + "hit-incubator-park"), URIRef(RBO + "locatedIn"),
+            URIRef(RB + "heilongjiang")) in facts
+    # a fact some claim states in the article's own voice is not listed, whatever else says it
+    china = URIRef(RB + "china")
+    assert all(row["subject"] != china for row in rows)

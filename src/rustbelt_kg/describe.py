@@ -2,7 +2,9 @@
 
 For each triple that has the entity as subject or object, :func:`describe` lists the
 graphs that hold it and, for claim graphs, the quote (``oa:exact``) the claim's
-provenance in ``rbg:provenance`` points to.
+provenance in ``rbg:provenance`` points to and the claim's status (``rbo:claimStatus``: stated
+by the article, attributed to a speaker, hedged, an ambiguous reading or an editorial
+inference), so that a fact the article does not plainly state never reads as one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ _QUERY = """\
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rbg: <https://w3id.org/rustbelt-kg/graph/>
 PREFIX rbo: <https://w3id.org/rustbelt-kg/ontology#>
-SELECT ?entity ?s ?p ?o ?g ?quote WHERE {
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?entity ?s ?p ?o ?g ?quote ?status ?statusLabel WHERE {
   {
     GRAPH ?g { ?entity ?p ?o }
     BIND (?entity AS ?s)
@@ -42,6 +45,10 @@ SELECT ?entity ?s ?p ?o ?g ?quote WHERE {
       ?selector a oa:TextQuoteSelector ; oa:exact ?quote .
     }
   }
+  OPTIONAL {
+    GRAPH rbg:provenance { ?g rbo:claimStatus ?status }
+    OPTIONAL { GRAPH rbg:ontology { ?status rdfs:label ?statusLabel } }
+  }
 }
 """
 
@@ -54,6 +61,7 @@ class Fact:
     predicate: Node
     object: Node
     sources: dict[str, list[str]] = field(default_factory=dict)  # graph IRI -> quotes
+    statuses: dict[str, str] = field(default_factory=dict)  # claim graph IRI -> its status
 
 
 @dataclass
@@ -92,6 +100,8 @@ def _sources(fact: Fact) -> list[str]:
     lines = []
     for graph, quotes in fact.sources.items():
         where = compact_iri(graph, strict=False) or f"<{graph}>"
+        if graph in fact.statuses:
+            where += f" ({fact.statuses[graph]})"
         if quotes:
             lines += [f"      {where}: “{q}”" for q in quotes]
         else:
@@ -113,15 +123,22 @@ def describe(store: Store, entity: str | URIRef) -> Description:
     grouped: dict[tuple[Node, Node, Node], dict[str, set[str]]] = defaultdict(
         lambda: defaultdict(set)
     )
+    statuses: dict[str, str] = {}
     for row in result.rows:
         quotes = grouped[(row["s"], row["p"], row["o"])][str(row["g"])]
         if "quote" in row:
             quotes.add(str(row["quote"]))
+        if "status" in row:
+            statuses[str(row["g"])] = str(row.get("statusLabel") or show_term(row["status"]))
     if not grouped:
         raise UsageError(f"the graph says nothing about {show_term(iri)}")
     rdf_type = URIRef(namespaces.PREFIXES["rdf"] + "type")
     facts = [
-        Fact(s, p, o, {g: sorted(q) for g, q in sorted(graphs.items())})
+        Fact(
+            s, p, o,
+            {g: sorted(q) for g, q in sorted(graphs.items())},
+            {g: statuses[g] for g in sorted(graphs) if g in statuses},
+        )
         for (s, p, o), graphs in sorted(
             grouped.items(),
             key=lambda item: (item[0][1] != rdf_type, _order(item[0][1]), _order(item[0][2]),

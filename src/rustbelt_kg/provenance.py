@@ -3,8 +3,9 @@
 A claim's evidence is a W3C Web Annotation ``oa:SpecificResource`` on the stored article text
 with two selectors: an ``oa:TextQuoteSelector`` (``exact``, ``prefix``, ``suffix``) and an
 ``oa:TextPositionSelector`` (``start``, ``end``; 0-based code-point offsets, end exclusive).
-:func:`check` verifies both against the text; :func:`uncovered_sentences` lists the article's
-sentences no claim quotes.
+:func:`check` verifies both against the text, and that every value a claim records in the
+article's own words (:data:`WORDING`) lies inside that claim's own quote;
+:func:`uncovered_sentences` lists the article's sentences no claim quotes.
 
 >>> text = "One fact. Another fact."
 >>> locate(text, "Another")
@@ -17,16 +18,39 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
 
 from .errors import UsageError
-from .namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RBO
+from .namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RB, RBO
 
 #: How many characters of context ``oa:prefix`` and ``oa:suffix`` keep.
 CONTEXT = 32
+
+#: Every property whose value records the article's own words, with what the words are. A
+#: claim that asserts one of them must quote those words: the value occurs, exactly (same
+#: letters, case and spacing), inside the claim's own ``oa:exact``.
+WORDING: dict[str, str] = {
+    "rbo:statedAs": "the article's words for a number, date or period",
+    "rbo:text": "the words of a statement, as the article gives them",
+    "rbo:attribution": "the article's words that attribute a statement",
+    "rbo:description": "a short description in the article's words",
+    "rbo:purpose": "what something is for, in the article's words",
+    "rbo:studyProgramme": "what and at which level a student studies, in the article's words",
+    "rbo:achievement": "achievements, in the article's words",
+    "schema:headline": "the headline",
+    "schema:articleSection": "the section the article appears in",
+}
+
+#: The only literal-valued properties of claims that do not hold the article's words, and why.
+#: A test keeps :data:`WORDING` and this table covering every such property the claims use, so
+#: that a new property is compared unless it is ruled out here.
+NOT_WORDING: dict[str, str] = {
+    "rdfs:label": "the graph's name for a thing, which may be the graph's own "
+    "(\"north-east China\", \"access to investors\"); labels are not quotations",
+}
 
 OA = PREFIXES["oa"]
 
@@ -157,8 +181,10 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
     """Problems with the claims' provenance; an empty list means every claim is sound.
 
     Checks that every claim graph is declared a claim with evidence, that every quote sits
-    verbatim at its offsets with the recorded prefix and suffix, that every declared claim has
-    a non-empty graph, and that the stored text's recorded SHA-256 matches.
+    verbatim at its offsets with the recorded prefix and suffix, that every value a claim
+    records in the article's words is inside its quote (:func:`misquoted_words`), that every
+    declared claim has a non-empty graph, and that the stored text's recorded SHA-256
+    matches.
     """
     problems: list[str] = []
     declared: dict[str, Evidence] = {}
@@ -186,6 +212,7 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
             problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
         if item.suffix is not None and not suffix.startswith(item.suffix):
             problems.append(f"claim {name}: oa:suffix {item.suffix!r} does not follow the quote")
+    problems += misquoted_words(dataset, declared.values())
 
     graphs = {str(g.identifier) for g in dataset.graphs() if str(g.identifier).startswith(CLAIM)}
     for graph in sorted(graphs - set(declared)):
@@ -205,6 +232,34 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
     for digest in digests:
         if str(digest) != actual:
             problems.append(f"the source text's SHA-256 is {actual}, the graph records {digest}")
+    return problems
+
+
+def _expand(name: str) -> URIRef:
+    prefix, local = name.split(":", 1)
+    return URIRef(PREFIXES[prefix] + local)
+
+
+def misquoted_words(dataset, claims: Iterable[Evidence]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Values of :data:`WORDING` properties that are not inside their own claim's quote.
+
+    Each claim's graph is compared with that claim's ``oa:exact`` only: words that occur
+    elsewhere in the article, in another claim's quote, or with other case or spacing are
+    reported. Claims without a quote are reported by :func:`check` already.
+    """
+    wording = {_expand(name): name for name in WORDING}
+    problems = []
+    for item in claims:
+        if item.exact is None:
+            continue
+        graph = dataset.graph(URIRef(item.claim))
+        for subject, predicate, value in sorted(graph):
+            if predicate in wording and str(value) not in item.exact:
+                where = f"rb:{subject.removeprefix(RB)}" if subject.startswith(RB) else subject
+                problems.append(
+                    f"claim {item.claim.removeprefix(CLAIM)}: {wording[predicate]} of {where} "
+                    f"records {str(value)!r}, which is not in its quote {item.exact!r}"
+                )
     return problems
 
 
