@@ -40,6 +40,7 @@ WORDING: dict[str, str] = {
     "rbo:purpose": "what something is for, in the article's words",
     "rbo:studyProgramme": "what and at which level a student studies, in the article's words",
     "rbo:achievement": "achievements, in the article's words",
+    "rbo:foundingReason": "why a company was started, in the article's words",
     "schema:headline": "the headline",
     "schema:articleSection": "the section the article appears in",
 }
