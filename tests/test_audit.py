@@ -153,6 +153,26 @@ FINDINGS = {
     "only the start of the decline is dated": """
         ASK { rb:northeast-decline rbo:startedDuring rb:time-1980s
               FILTER NOT EXISTS { rb:northeast-decline rbo:during ?period } }""",
+    '"more and more graduates and youths" is a growing number, not only words': """
+        ASK { GRAPH claim:graduates-and-youths-increasing {
+                rb:graduates-and-youths rbo:numberTrend rbo:Increasing }
+              GRAPH rbg:provenance { claim:graduates-and-youths-increasing
+                rbo:claimStatus rbo:StatedByArticle } }""",
+    "Wan Long's reason for starting his company is a fact of its own, on his word": """
+        ASK { ?company rbo:foundedBy rb:wan-long
+              GRAPH claim:harbin-world-wide-welding-founding-reason {
+                ?company rbo:foundingReason ?reason }
+              GRAPH rbg:provenance { claim:harbin-world-wide-welding-founding-reason
+                rbo:claimStatus rbo:AttributedToSpeaker ;
+                rbo:reportedSpeech rb:statement-wan-1 } }""",
+    "the makers' space offers each of its services to Ke himself, on his word": """
+        ASK { GRAPH rbg:provenance { claim:ke-dongyue-makers-space-services
+                rbo:claimStatus rbo:AttributedToSpeaker ; rbo:reportedSpeech rb:statement-ke }
+              FILTER NOT EXISTS {
+                GRAPH claim:shenyang-makers-space-services {
+                  rb:shenyang-makers-space rbo:offers ?service }
+                FILTER NOT EXISTS { GRAPH claim:ke-dongyue-makers-space-services {
+                  ?service rbo:offeredTo rb:ke-dongyue } } } }""",
 }
 
 
