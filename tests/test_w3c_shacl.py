@@ -12,11 +12,19 @@ does not pass are in ``tests/w3c/shacl-skips.tsv``, each with its reason.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import rdflib
-from w3c_suites import MF, W3cTest, check_skip_list, params, require_suites, suite_tests
+from w3c_suites import (
+    MF,
+    SUITES,
+    W3cTest,
+    check_skip_list,
+    local_file,
+    params,
+    require_suites,
+    suite_tests,
+)
 
 from rustbelt_kg.validate import SH, Violation, _path, validate
 
@@ -31,17 +39,10 @@ Result = tuple[object, ...]
 
 def _graph(test: W3cTest, role: rdflib.URIRef) -> rdflib.Graph:
     """The data or shapes graph of ``test``: its own file (already read) or another one."""
-    action = test.graph.value(test.node, MF.action)
-    path = test.file(MF.action) if action is None else Path(
-        str(test.graph.value(action, role)).removeprefix("file://")
-    )
-    if path.as_uri() == str(test.graph.identifier) or path == _own_file(test):
+    iri = test.graph.value(test.graph.value(test.node, MF.action), role)
+    if str(iri) == (SUITES / test.manifest).as_uri():
         return test.graph
-    return rdflib.Graph().parse(path, format="turtle", publicID=path.as_uri())
-
-
-def _own_file(test: W3cTest) -> Path:
-    return Path(str(test.node).removeprefix("file://")).with_suffix(".ttl")
+    return rdflib.Graph().parse(local_file(iri), format="turtle", publicID=str(iri))
 
 
 def _expected(graph: rdflib.Graph, report: rdflib.term.Node) -> tuple[bool, Counter[Result]]:

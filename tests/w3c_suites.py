@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import rdflib
@@ -41,18 +42,19 @@ class W3cTest:
 
     def file(self, predicate: rdflib.URIRef) -> Path:
         """The local file the test names with ``predicate`` (``mf:action``, ``mf:result``)."""
-        return _local(self.graph.value(self.node, predicate))
+        return local_file(self.graph.value(self.node, predicate))
 
     @property
     def name(self) -> str:
         return str(self.graph.value(self.node, MF.name) or self.id.rsplit("/", 1)[-1])
 
 
-def _local(iri: rdflib.term.Node | None) -> Path:
+def local_file(iri: rdflib.term.Node | None) -> Path:
+    """The file a ``file:`` IRI of the suites names."""
     text = str(iri)
     if not text.startswith("file://"):
         raise ValueError(f"{text} is not a file of the suites")
-    return Path(text.removeprefix("file://"))
+    return Path(unquote(text.removeprefix("file://")))
 
 
 def _id(node: rdflib.term.Node) -> str:
@@ -74,7 +76,7 @@ def read_manifest(path: Path) -> tuple[W3cTest, ...]:
                 manifest_path = str(path.relative_to(SUITES))
                 tests.append(W3cTest(_id(node), local, manifest_path, graph, node))
         for included in sorted(graph.objects(manifest, MF.include), key=str):
-            tests.extend(read_manifest(_local(included)))
+            tests.extend(read_manifest(local_file(included)))
     return tuple(tests)
 
 
