@@ -8,6 +8,7 @@ by ``tests/owl/DlProfile.java``; needs a JDK). ``.ci/run`` installs both.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import defaultdict
 from pathlib import Path
@@ -270,25 +271,30 @@ def _dl_profile(path: Path) -> dict[str, list[str]]:
     return findings
 
 
-#: A triple that the OWL API's strict parser leaves unread although OWL 2 maps it to an axiom
-#: (SubAnnotationPropertyOf, OWL 2 Mapping to RDF, table 16): OWL API 5.1 reads
-#: rdfs:subPropertyOf between annotation properties only when not strict. The lax parser reads
-#: it, and its profile check must then pass.
-SUB_ANNOTATION_PROPERTY = (
-    "<https://w3id.org/rustbelt-kg/ontology#editorialNote> "
-    "<http://www.w3.org/2000/01/rdf-schema#subPropertyOf> "
-    "<http://www.w3.org/2004/02/skos/core#editorialNote>."
-)
+_UNPARSED = re.compile(r"^<([^>]*)> <([^>]*)> <([^>]*)>\.$")
+
+
+def _read_by_owl2_yet_not_by_strict_owl_api(graph: rdflib.Graph, line: str) -> bool:
+    """Whether an unparsed triple is ``rdfs:subPropertyOf`` between two declared annotation
+    properties: OWL 2 maps it to SubAnnotationPropertyOf (Mapping to RDF, table 16), but
+    OWL API 5.1 reads it only when not strict. The lax parser reads it, and its profile check
+    must then pass."""
+    match = _UNPARSED.match(line)
+    if match is None:
+        return False
+    s, p, o = (rdflib.URIRef(term) for term in match.groups())
+    return p == RDFS.subPropertyOf and all(
+        _kinds(graph, term) == {OWL.AnnotationProperty} for term in (s, o)
+    )
 
 
 def test_owl_api_finds_the_ontology_in_the_owl2_dl_profile() -> None:
     findings = _dl_profile(ONTOLOGY)
-    assert findings == {
-        "strict violation": [],
-        "strict unparsed": [SUB_ANNOTATION_PROPERTY],
-        "lax violation": [],
-        "lax unparsed": [],
-    }
+    graph = _ontology()
+    unread = [line for line in findings.pop("strict unparsed")
+              if not _read_by_owl2_yet_not_by_strict_owl_api(graph, line)]
+    assert unread == []
+    assert findings == {"strict violation": [], "lax violation": [], "lax unparsed": []}
 
 
 def test_owl_api_profile_check_reports_an_undeclared_term_and_the_triple_it_drops(
@@ -300,4 +306,7 @@ def test_owl_api_profile_check_reports_an_undeclared_term_and_the_triple_it_drop
     findings = _dl_profile(path)
     assert any("Use of undeclared class: <https://schema.org/Thing>" in line
                for line in findings["lax violation"]), findings["lax violation"]
-    assert any("<https://schema.org/Thing>" in line for line in findings["strict unparsed"])
+    graph = rdflib.Graph().parse(path, format="turtle")
+    unread = [line for line in findings["strict unparsed"]
+              if not _read_by_owl2_yet_not_by_strict_owl_api(graph, line)]
+    assert any("<https://schema.org/Thing>" in line for line in unread), unread
