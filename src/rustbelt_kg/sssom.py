@@ -33,7 +33,7 @@ from rustbelt_kg.namespaces import PREFIXES
 from rustbelt_kg.terms import Quad
 
 __all__ = [
-    "BUILT_IN_PREFIXES", "ENTITY_TYPES", "SLOTS", "Mapping", "MappingSet",
+    "BUILT_IN_PREFIXES", "ENTITY_TYPES", "SLOTS", "SSSOM_VERSIONS", "Mapping", "MappingSet",
     "dumps_tsv", "loads_tsv", "read_tsv", "to_quads", "write_tsv",
 ]
 
@@ -107,7 +107,10 @@ _SET_SLOTS: dict[str, str] = {
     "license": DCTERMS + "license",
     "creator_label": SSSOM + "creator_label",
     "mapping_set_version": OWL + "versionInfo",
+    "sssom_version": SSSOM + "sssom_version",
 }
+#: SSSOM specification versions (``sssom_version_enum``) and the IRIs the RDF form uses.
+SSSOM_VERSIONS: dict[str, str] = {"1.0": SSSOM + "version1.0", "1.1": SSSOM + "version1.1"}
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,19 @@ def _rdf_value(name: str, value: object) -> list[URIRef | Literal]:
     return [Literal(str(value))]
 
 
+def _set_value(name: str, value: object) -> URIRef | Literal:
+    """The RDF object of a set-level slot: the licence and the SSSOM version are IRIs."""
+    if name == "license":
+        return URIRef(str(value))
+    if name == "sssom_version":
+        version = SSSOM_VERSIONS.get(str(value))
+        if version is None:
+            known = ", ".join(repr(v) for v in SSSOM_VERSIONS)
+            raise DataProblem(f"sssom_version {value!r} is not an SSSOM version; known: {known}")
+        return URIRef(version)
+    return Literal(str(value))
+
+
 def to_quads(mset: MappingSet, graph: str | None = None, *,
              mapping_triples: bool = True) -> Iterable[Quad]:
     """The RDF form of ``mset`` as quads in ``graph``.
@@ -379,9 +395,7 @@ def to_quads(mset: MappingSet, graph: str | None = None, *,
     yield (set_iri, RDF_TYPE, URIRef(SSSOM + "MappingSet"), g)
     for name, prop in _SET_SLOTS.items():
         if name in mset.metadata:
-            value = mset.metadata[name]
-            obj = URIRef(str(value)) if name == "license" else Literal(str(value))
-            yield (set_iri, URIRef(prop), obj, g)
+            yield (set_iri, URIRef(prop), _set_value(name, mset.metadata[name]), g)
     for m in mset.mappings:
         if not m.record_id:
             raise DataProblem(f"mapping {m.subject_id} -> {m.object_id} has no record_id")

@@ -1,0 +1,42 @@
+"""The two validation passes (core constraints on rdflib, SHACL-SPARQL on Oxigraph) check each
+constraint once, and the project's SPARQL constraints run on Oxigraph.
+
+The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the two-pass path.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from conftest import REPO_ROOT
+
+from rustbelt_kg.project import Project
+from rustbelt_kg.validate import Validator, load_shapes, validate
+
+SHAPE_WITH_BOTH = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:Shape a sh:NodeShape ;
+    sh:targetNode ex:a ;
+    sh:class ex:Thing ;
+    sh:sparql [ sh:select "SELECT $this WHERE { FILTER (false) }" ] .
+"""
+
+
+def test_a_core_constraint_of_a_node_shape_with_sparql_constraints_is_reported_once() -> None:
+    shapes = rdflib.Graph().parse(data=SHAPE_WITH_BOTH, format="turtle")
+    data = rdflib.Graph().parse(data="<http://example.org/a> <http://example.org/p> 1 .",
+                                format="turtle")
+    result = validate(data, shapes)
+    assert not result.conforms
+    assert [str(v.source_constraint_component) for v in result.violations] == [
+        "http://www.w3.org/ns/shacl#ClassConstraintComponent"
+    ]
+
+
+def test_the_projects_sparql_constraints_run_on_oxigraph() -> None:
+    project = Project(REPO_ROOT)
+    shapes = load_shapes(path for _, path in project.sources(loaded=False))
+    with_sparql = {str(s) for s in shapes.subjects(rdflib.URIRef(
+        "http://www.w3.org/ns/shacl#sparql"), None)}
+    assert with_sparql
+    assert set(Validator(shapes).sparql_shapes) == with_sparql
