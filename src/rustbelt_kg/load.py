@@ -104,25 +104,26 @@ def check_nesting(data: bytes, name: str, limit: int = MAX_NESTING) -> None:
 
 
 class _LineReader(io.RawIOBase):
-    """Feeds a parser one line per read, so that :attr:`line` is the line being parsed."""
+    """Feeds a parser at most one line per read, so that :attr:`line` (1-based) is the line
+    the parser is reading."""
 
     def __init__(self, data: bytes) -> None:
         self.lines = data.splitlines(keepends=True)
         self.line = 0
+        self._offset = 0  # within the next line to hand over
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if self.line >= len(self.lines):
+        if self.line >= len(self.lines) and self._offset == 0:
             return 0
-        chunk = self.lines[self.line]
-        if len(chunk) > len(buffer):  # a line longer than the parser's buffer: in pieces
-            buffer[:] = chunk[: len(buffer)]
-            self.lines[self.line] = chunk[len(buffer):]
-            return len(buffer)
-        self.line += 1
+        index = self.line if self._offset == 0 else self.line - 1
+        rest = self.lines[index][self._offset:]
+        chunk = rest[: len(buffer)]
         buffer[: len(chunk)] = chunk
+        self.line = index + 1
+        self._offset = 0 if len(chunk) == len(rest) else self._offset + len(chunk)
         return len(chunk)
 
 

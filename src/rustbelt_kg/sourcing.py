@@ -68,7 +68,7 @@ _RULES = " (docs/architecture.md)"
 def show_term(term: Node | None) -> str:
     """``term`` as a prefixed name when a project prefix fits, else in N-Triples form."""
     if isinstance(term, URIRef):
-        found = split_iri(str(term), PREFIXES)
+        found = split_iri(str(term), PREFIXES, strict=False)
         if found is not None:
             return f"{found[0]}:{found[1]}"
     return "the default graph" if term is None else nt_term(term)
