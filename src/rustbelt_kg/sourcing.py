@@ -35,7 +35,7 @@ from rustbelt_kg import namespaces
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB
 from rustbelt_kg.terms import Quad, nt_term, split_iri
 
-__all__ = ["SOURCE_TEXT", "file_problem", "show_quad", "unquoted_claims"]
+__all__ = ["SOURCE_TEXT", "file_problem", "show_quad", "show_term", "unquoted_claims"]
 
 #: The node of the stored article text in ``rbg:provenance`` (path and checksum).
 SOURCE_TEXT = RB + "article-text"
