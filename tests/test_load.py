@@ -12,7 +12,7 @@ from rdflib import Literal, URIRef
 
 from rustbelt_kg import load as load_module
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import NestingTooDeep, RdfSyntaxError
+from rustbelt_kg.errors import NestingTooDeep, RdfSyntaxError, TooManyBlankNodes
 from rustbelt_kg.export import nt_term, serialize
 from rustbelt_kg.load import (
     MAX_NESTING,
@@ -229,3 +229,21 @@ def test_build_of_deep_or_long_blank_node_input_exits_cleanly_and_keeps_the_stor
     assert done.returncode == (6 if shape == "nested" else 1), done.stderr
     assert done.stderr.startswith("error: data/article/zz.trig:3: ")
     assert tiny_project.store_path.resolve() == live
+
+
+def test_more_blank_nodes_than_exports_can_canonicalise_are_refused(
+    tiny_project: Project,
+) -> None:
+    from rustbelt_kg.load import MAX_BLANK_NODES
+
+    ontology = tiny_project.root / "ontology" / "zz-chain.ttl"
+    chain = "".join(f"_:b{i} <urn:x:next> _:b{i + 1} .\n" for i in range(MAX_BLANK_NODES * 5))
+    ontology.write_text(chain, encoding="utf-8")
+    with pytest.raises(TooManyBlankNodes) as caught:
+        load_quads(tiny_project)
+    error = caught.value
+    assert (error.path, error.line, error.exit_code) == ("ontology/zz-chain.ttl", 200, 6)
+    assert f"more than {MAX_BLANK_NODES} blank nodes" in str(error)
+    half = "".join(chain.splitlines(keepends=True)[: MAX_BLANK_NODES // 2])
+    ontology.write_text(half, encoding="utf-8")
+    assert len(load_quads(tiny_project)) > MAX_BLANK_NODES // 2

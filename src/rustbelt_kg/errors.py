@@ -19,7 +19,8 @@ and carries the exit code the command line uses for it::
     ├── StoreError                     exit 5  (opening or writing a store)
     ├── OutputError                    exit 5  (a file that cannot be written)
     ├── LimitExceeded                  exit 6  (an input or a query past a documented limit)
-    │   └── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
+    │   ├── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
+    │   └── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -164,6 +165,22 @@ class NestingTooDeep(LimitExceeded):
             f"{path}:{line}: nested more than {limit} levels deep ([ ], ( ) or {{ }}); "
             f"the limit keeps the parsers and canonicalisation safe: flatten the data",
             limit=f"nesting depth {limit}",
+        )
+
+
+class TooManyBlankNodes(LimitExceeded):
+    """The files loaded into the store hold more blank nodes than the limit: canonicalising
+    them for the exports would take too long."""
+
+    def __init__(self, path: str, line: int | None, limit: int) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(
+            f"{where}: more than {limit} blank nodes in the sources loaded into the store "
+            "(data/ may hold none); canonicalising more for the exports takes too long: "
+            "give the nodes IRIs",
+            limit=f"blank nodes {limit}",
         )
 
 

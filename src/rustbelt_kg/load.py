@@ -12,7 +12,8 @@ recursive Turtle parser and blank-node canonicalisation do not (a 10,000-deep ne
 blank nodes overflows the stack). As each source file is parsed, the rules of
 :mod:`rustbelt_kg.sourcing` are checked (no unsourced fact, each graph from its own folder,
 no blank node in ``data/``); the first quad that breaks one is a :class:`SourceRuleBroken`
-naming the file, the line and the triple.
+naming the file, the line and the triple. The files loaded into the store may hold
+:data:`MAX_BLANK_NODES` blank nodes in all (:class:`TooManyBlankNodes`, exit 6).
 
 Which files are read, in which syntax, into which graph: :data:`rustbelt_kg.project.SOURCES`.
 """
@@ -26,10 +27,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
-from rdflib.term import URIRef
+from rdflib.term import BNode, URIRef
 
 from rustbelt_kg import sourcing
-from rustbelt_kg.errors import NestingTooDeep, RdfSyntaxError, RustbeltError, SourceRuleBroken
+from rustbelt_kg.errors import (
+    NestingTooDeep,
+    RdfSyntaxError,
+    RustbeltError,
+    SourceRuleBroken,
+    TooManyBlankNodes,
+)
 from rustbelt_kg.project import Project, SourceKind
 from rustbelt_kg.terms import Quad, from_oxigraph, from_oxigraph_quad
 
@@ -37,6 +44,7 @@ if TYPE_CHECKING:
     from rdflib import Dataset, Graph
 
 __all__ = [
+    "MAX_BLANK_NODES",
     "MAX_NESTING",
     "SYNTAXES",
     "check_nesting",
@@ -50,6 +58,12 @@ __all__ = [
 #: nest 3 levels at most; canonicalising blank nodes nested 400 deep takes seconds and
 #: 10,000 deep crashes the process, rdflib's Turtle parser fails at about 300.
 MAX_NESTING = 64
+
+#: How many blank nodes the files loaded into the store may hold in all (``data/`` may
+#: hold none; the ontology may use a few for OWL lists and restrictions). Exports
+#: canonicalise blank nodes (RDFC-1.0), whose time grows steeply with chains of alike ones:
+#: 200 take 0.8 s at worst, 400 take 9 s, 1,000 run for minutes, 10,000 crash.
+MAX_BLANK_NODES = 200
 
 #: Source syntaxes by the name :class:`SourceKind` uses.
 SYNTAXES: dict[str, ox.RdfFormat] = {
@@ -205,12 +219,17 @@ def load_quads(
     """
     quads: list[Quad] = []
     first_quad: dict[object, tuple[Path, int]] = {}  # claim graph -> its file, quad index
+    blank_nodes: set[BNode] = set()
     for kind, path in project.sources(loaded=True):
         if progress is not None:
             progress(project.display(path))
         parsed = _parse_kind(project, kind, path)
-        for index, (*_, graph) in enumerate(parsed):
-            first_quad.setdefault(graph, (path, index))
+        for index, quad in enumerate(parsed):
+            first_quad.setdefault(quad[3], (path, index))
+            blank_nodes.update(t for t in quad if isinstance(t, BNode))
+            if len(blank_nodes) > MAX_BLANK_NODES:
+                line = _line_of(path.read_bytes(), kind.syntax, index)
+                raise TooManyBlankNodes(project.display(path), line, MAX_BLANK_NODES)
         quads.extend(parsed)
     for claim in sorted(sourcing.unquoted_claims(quads), key=str):
         path, index = first_quad[claim]
