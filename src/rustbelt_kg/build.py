@@ -212,16 +212,20 @@ def check_sources(project: Project) -> tuple[int, int]:
 
 
 def run_stored_queries(
-    project: Project, store: Store, queries: list[StoredQuery] | None = None
+    project: Project,
+    store: Store,
+    queries: list[StoredQuery] | None = None,
+    steps: Steps = QUIET,
 ) -> tuple[int, int, list[str]]:
     """Compare every stored query's answer with its ``.srj``: (passed, total, problems).
 
-    ``queries`` defaults to every stored query of ``project``.
+    ``queries`` defaults to every stored query of ``project``; ``steps`` hears of each.
     """
     problems: list[str] = []
     queries = list_queries(project) if queries is None else queries
     passed = 0
     for query in queries:
+        steps.item(query.name)
         differences = check_expected(store, query)
         if not differences:
             passed += 1
@@ -322,7 +326,7 @@ def build(
                 _run_qc(summary, store, qc_queries)
             with steps.step("stored queries"):
                 summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
-                    project, store, queries
+                    project, store, queries, steps
                 )
             if mismatches:
                 summary.problems.append(

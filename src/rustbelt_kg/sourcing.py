@@ -97,7 +97,8 @@ def _graph_problem(kind: str, graph: Node | None) -> str | None:
     if kind == "article":
         if graph is None:
             return None  # the triple's own rule says why (unsourced fact)
-        if _is_claim(graph) and "#" not in str(graph) or str(graph) == namespaces.PROVENANCE_GRAPH:
+        if (_is_claim(graph) and "#" not in str(graph)) or \
+                str(graph) == namespaces.PROVENANCE_GRAPH:
             return None
     elif str(graph) == _HOME.get(kind):
         return None
