@@ -55,8 +55,9 @@ __all__ = [
 ]
 
 #: How deep ``[ ]``, ``( )`` and ``{ }`` may nest in a source file. The project's files
-#: nest 3 levels at most; canonicalising blank nodes nested 400 deep takes seconds and
-#: 10,000 deep crashes the process, rdflib's Turtle parser fails at about 300.
+#: nest 2 levels at most; canonicalising blank nodes nested 400 deep takes seconds and
+#: 10,000 deep crashes the process; rdflib's recursive Turtle parser, which reads the
+#: exports back in the round-trip tests, raises RecursionError from about 120 levels.
 MAX_NESTING = 64
 
 #: How many blank nodes the files loaded into the store may hold in all (``data/`` may
