@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from killing import kill_when
 from rdflib import Graph
 
 from rustbelt_kg import build as build_module
-from rustbelt_kg.build import BuildSummary, build
+from rustbelt_kg.build import BuildSummary, build, validate_sources
 from rustbelt_kg.errors import (
     CheckFailed,
     DataProblem,
@@ -254,3 +255,130 @@ def test_the_real_project_builds_in_a_copy(tmp_path: Path) -> None:
     assert summary.claims > 0 and summary.facts > 0 and summary.shapes > 0
     assert summary.queries_total == len(list((root / "queries").glob("*.rq")))
     assert summary.ok, "\n\n".join(str(p) for p in summary.problems)
+
+
+# -- all or nothing ---------------------------------------------------------------------------
+
+
+def _live(project: Project) -> tuple[Path, Path, dict[str, bytes]]:
+    """The live store directory, the live dist directory and the bytes of every export."""
+    exports = {p.name: p.read_bytes() for p in project.dist_dir.iterdir()}
+    return project.store_path.resolve(), project.dist_dir.resolve(), exports
+
+
+def _change_the_data(project: Project) -> None:
+    article = project.root / "data" / "article" / "tiny.trig"
+    article.write_text(article.read_text(encoding="utf-8").replace("rbo:age 25", "rbo:age 26"),
+                       encoding="utf-8")
+
+
+@pytest.mark.usefixtures("conforming")
+def test_a_build_that_crashes_before_the_end_leaves_the_previous_store_and_dist_live(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(tiny_project)
+    before = _live(tiny_project)
+    _change_the_data(tiny_project)
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("the engine crashed")
+
+    monkeypatch.setattr(build_module, "run_stored_queries", crash)
+    with pytest.raises(RuntimeError, match="the engine crashed"):
+        build(tiny_project)
+    assert _live(tiny_project) == before
+    assert sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith(".")) \
+        == sorted([before[0].name, before[1].name, "store"])
+    assert len(OxigraphStore(tiny_project.store_path, read_only=True)) > 0
+
+
+def test_a_build_killed_while_writing_the_exports_leaves_the_previous_dist_whole(
+    tiny_project: Project,
+) -> None:
+    build(tiny_project)
+    before = _live(tiny_project)
+    _change_the_data(tiny_project)
+    kill_when(
+        f"""
+        import dataclasses, time
+        from pathlib import Path
+        from rustbelt_kg import export
+        from rustbelt_kg.build import build
+        from rustbelt_kg.project import Project
+
+        fmt = export.RDF_FORMATS["trig"]  # the fourth of six formats
+
+        def stall(quads, out):
+            fmt.write(quads, out)
+            out.flush()
+            print("writing", flush=True)
+            time.sleep(60)
+
+        export.RDF_FORMATS["trig"] = dataclasses.replace(fmt, write=stall)
+        build(Project(Path({str(tiny_project.root)!r})))
+        """,
+        "writing",
+    )
+    assert _live(tiny_project) == before
+    assert b'"26"' not in before[2]["rustbelt-kg.nq"]
+    summary = build(tiny_project)  # the next build finishes and clears what the killed one left
+    after = _live(tiny_project)
+    assert after[1] != before[1] and b'"26"' in after[2]["rustbelt-kg.nq"]
+    assert sorted(summary.exports) == sorted(tiny_project.dist_dir / name for name in after[2])
+    left = sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith("."))
+    assert left == sorted([after[0].name, after[1].name, "store"])
+
+
+@pytest.mark.usefixtures("conforming")
+def test_dist_of_the_older_layout_is_replaced_by_a_link_to_a_whole_folder(
+    tiny_project: Project,
+) -> None:
+    tiny_project.dist_dir.mkdir()
+    (tiny_project.dist_dir / "rustbelt-kg.ttl").write_text("old\n", encoding="utf-8")
+    build(tiny_project)
+    assert tiny_project.dist_dir.is_symlink()
+    assert tiny_project.dist_dir.resolve().parent == tiny_project.build_dir
+    assert (tiny_project.dist_dir / "rustbelt-kg.ttl").read_text(encoding="utf-8") != "old\n"
+
+
+@pytest.mark.usefixtures("conforming")
+def test_blank_nodes_are_canonicalised_once_per_build_not_once_per_format(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rustbelt_kg import export as export_module
+
+    calls = []
+    canonical = export_module._canonical
+
+    def counting(quads: object) -> object:
+        calls.append(1)
+        return canonical(quads)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export_module, "_canonical", counting)
+    summary = build(tiny_project)
+    assert len(summary.exports) == len(RDF_FORMATS) and len(calls) == 1
+
+
+# -- shapes, project ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted"])
+def test_a_build_without_shapes_does_not_conform(how: str, tiny_project: Project) -> None:
+    shapes = tiny_project.root / "shapes" / "tiny.ttl"
+    if how == "emptied":
+        shapes.write_text("# nothing left\n", encoding="utf-8")
+    else:
+        shapes.unlink()
+    summary = build(tiny_project)
+    assert not summary.conforms and summary.shapes == 0
+    assert dict(summary.rows())["conforms"] == "no (no shapes)"
+    with pytest.raises(ValidationFailed, match="no shapes: shapes/\\*.ttl declares no"):
+        summary.raise_for_problems()
+    with pytest.raises(ValidationFailed, match="no shapes"):
+        validate_sources(tiny_project)
+
+
+@pytest.mark.usefixtures("conforming")
+def test_the_summary_names_the_project_folder(tiny_project: Project) -> None:
+    summary = build(tiny_project)
+    assert summary.render().splitlines()[0] == f"project                    {tiny_project.root}"

@@ -3,15 +3,25 @@ kept as written."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
 
+from rustbelt_kg import load as load_module
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import RdfSyntaxError
+from rustbelt_kg.errors import NestingTooDeep, RdfSyntaxError, TooManyBlankNodes
 from rustbelt_kg.export import nt_term, serialize
-from rustbelt_kg.load import load_project, load_quads, load_shapes, parse_file
+from rustbelt_kg.load import (
+    MAX_NESTING,
+    check_nesting,
+    load_project,
+    load_quads,
+    load_shapes,
+    parse_file,
+)
 from rustbelt_kg.project import Project
 from rustbelt_kg.results import parse_json_result, to_json
 from rustbelt_kg.store import MemoryStore, OxigraphStore, Store
@@ -148,3 +158,92 @@ def test_typed_literals_keep_their_lexical_form_from_file_to_answer(
         assert [nt_term(row["v"]) for row in parse_json_result(to_json(answer)).rows] == [form]
     for name, form in AS_WRITTEN.items():
         assert store.query(f"ASK {{ <urn:x:a> <urn:x:{name}> {form} }}").boolean is True
+
+
+# -- limits ---------------------------------------------------------------------------------
+
+
+def _nested(depth: int) -> str:
+    """A claim graph holding blank nodes nested ``depth`` deep, on one line."""
+    return (
+        "@prefix rb: <https://w3id.org/rustbelt-kg/id/> .\n"
+        "<https://w3id.org/rustbelt-kg/claim/wan-long> {\n"
+        "    rb:wan-long rb:p " + "[ rb:p " * depth + "rb:end" + " ]" * depth + " .\n}\n"
+    )
+
+
+def test_a_file_nested_past_the_limit_is_refused_before_it_is_parsed(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tiny_project.root / "data" / "article" / "zz-deep.trig"
+    deep.write_text(_nested(10_000), encoding="utf-8")
+
+    parse = load_module.ox.parse
+
+    def parse_shallow(data: bytes, *args: object, **kwargs: object) -> object:
+        assert b"[ rb:p [ rb:p" not in data, "the parser saw a file past the nesting limit"
+        return parse(data, *args, **kwargs)
+
+    monkeypatch.setattr(load_module.ox, "parse", parse_shallow)
+    with pytest.raises(NestingTooDeep) as caught:
+        load_quads(tiny_project)
+    error = caught.value
+    assert (error.path, error.line, error.exit_code) == ("data/article/zz-deep.trig", 3, 6)
+    assert f"nested more than {MAX_NESTING} levels deep" in str(error)
+    assert error.limit == f"nesting depth {MAX_NESTING}"
+
+
+def test_nesting_counts_brackets_but_not_those_in_strings_iris_and_comments() -> None:
+    noise = '"""[[[(((\n{{{""" \'[[[\' "((\\"(" <urn:x:[[[> # [[[[[[[[[[\n'
+    text = "<urn:x:a> <urn:x:p> " + "[ <urn:x:p> " * 5 + noise + " ]" * 5 + " .\n"
+    check_nesting(text.encode(), "x.ttl", limit=5)
+    with pytest.raises(NestingTooDeep, match=r"^x.ttl:1: nested more than 4 levels deep"):
+        check_nesting(text.encode(), "x.ttl", limit=4)
+
+
+def test_a_shapes_file_nested_past_the_limit_is_refused_too(tiny_project: Project) -> None:
+    shapes = tiny_project.root / "shapes" / "zz-deep.ttl"
+    shapes.write_text(
+        "<urn:x:s> <urn:x:p> " + "( " * 5000 + "1" + " )" * 5000 + " .\n", encoding="utf-8"
+    )
+    with pytest.raises(NestingTooDeep, match=r"shapes/zz-deep.ttl:1: nested more than"):
+        load_shapes(tiny_project)
+
+
+@pytest.mark.parametrize("shape", ["list", "nested"])
+def test_build_of_deep_or_long_blank_node_input_exits_cleanly_and_keeps_the_store(
+    shape: str, tiny_project: Project
+) -> None:
+    from rustbelt_kg.build import build
+
+    build(tiny_project)
+    live = tiny_project.store_path.resolve()
+    source = tiny_project.root / "data" / "article" / "zz.trig"
+    if shape == "nested":
+        source.write_text(_nested(10_000), encoding="utf-8")
+    else:
+        items = " ".join(f'"{i}"' for i in range(10_000))
+        source.write_text(_nested(0).replace("rb:end", f"( {items} )"), encoding="utf-8")
+    command = [sys.executable, "-m", "rustbelt_kg", "--project", str(tiny_project.root), "build"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == (6 if shape == "nested" else 1), done.stderr
+    assert done.stderr.startswith("error: data/article/zz.trig:3: ")
+    assert tiny_project.store_path.resolve() == live
+
+
+def test_more_blank_nodes_than_exports_can_canonicalise_are_refused(
+    tiny_project: Project,
+) -> None:
+    from rustbelt_kg.load import MAX_BLANK_NODES
+
+    ontology = tiny_project.root / "ontology" / "zz-chain.ttl"
+    chain = "".join(f"_:b{i} <urn:x:next> _:b{i + 1} .\n" for i in range(MAX_BLANK_NODES * 5))
+    ontology.write_text(chain, encoding="utf-8")
+    with pytest.raises(TooManyBlankNodes) as caught:
+        load_quads(tiny_project)
+    error = caught.value
+    assert (error.path, error.line, error.exit_code) == ("ontology/zz-chain.ttl", 200, 6)
+    assert f"more than {MAX_BLANK_NODES} blank nodes" in str(error)
+    half = "".join(chain.splitlines(keepends=True)[: MAX_BLANK_NODES // 2])
+    ontology.write_text(half, encoding="utf-8")
+    assert len(load_quads(tiny_project)) > MAX_BLANK_NODES // 2

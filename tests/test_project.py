@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import UsageError
+from rustbelt_kg.errors import SourceMissing, UsageError
 from rustbelt_kg.project import SOURCES, Project, source_kind
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +58,20 @@ def test_discover_uses_the_current_directory_when_it_is_a_checkout(tiny_project:
     assert Project.discover(cwd=tiny_project.root).root == tiny_project.root.resolve()
 
 
-def test_discover_falls_back_to_the_installed_checkout(tmp_path: Path) -> None:
-    assert Project.discover(cwd=tmp_path).root == REPO_ROOT
+def test_discover_walks_up_from_a_subfolder_of_a_second_copy(
+    tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subfolder = tiny_project.root / "data" / "article"
+    assert Project.discover(cwd=subfolder).root == tiny_project.root.resolve()
+    monkeypatch.chdir(subfolder)  # the default cwd is the process's, not the installed checkout
+    assert Project.discover().root == tiny_project.root.resolve() != REPO_ROOT
+
+
+def test_discover_outside_any_checkout_says_so_instead_of_using_the_installed_one(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(UsageError, match="no rustbelt-kg project in .* or any folder above it"):
+        Project.discover(cwd=tmp_path)
 
 
 def test_paths_of_queries_store_and_exports(tiny_project: Project) -> None:
@@ -74,5 +86,15 @@ def test_paths_of_queries_store_and_exports(tiny_project: Project) -> None:
 def test_article_text_needs_exactly_one_text_file(tiny_project: Project) -> None:
     assert tiny_project.article_text().startswith("Tiny Daily")
     (tiny_project.sources_dir / "other.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(UsageError, match="found 2"):
+    with pytest.raises(SourceMissing, match="found 2"):
         tiny_project.article_text()
+
+
+def test_a_missing_article_text_is_a_data_problem_not_a_usage_error(
+    tiny_project: Project,
+) -> None:
+    for text in tiny_project.source_texts():
+        text.unlink()
+    with pytest.raises(SourceMissing, match="expected one article text .* found 0") as caught:
+        tiny_project.article_text()
+    assert caught.value.exit_code == 1 and not isinstance(caught.value, UsageError)

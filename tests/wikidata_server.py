@@ -176,8 +176,11 @@ class FaultyServer:
 ROOT = Path(__file__).resolve().parents[1]
 
 MINI_ARTICLE = """\
+@base <https://w3id.org/rustbelt-kg/claim/> .
 @prefix claim: <https://w3id.org/rustbelt-kg/claim/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
 @prefix rb: <https://w3id.org/rustbelt-kg/id/> .
+@prefix rbg: <https://w3id.org/rustbelt-kg/graph/> .
 @prefix rbo: <https://w3id.org/rustbelt-kg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
@@ -200,6 +203,15 @@ claim:others {
     rb:automobile-industry a rbo:Industry ; rdfs:label "automobile industry"@en .
     rb:pediatrician a rbo:Occupation ; rdfs:label "pediatrician"@en .
     rb:park-area a rbo:Quantity ; rdfs:label "3,700 square meters"@en .
+}
+
+rbg:provenance {
+    claim:places rbo:evidence <places#target> .
+    <places#target> oa:hasSelector <places#quote> .
+    <places#quote> oa:exact "Heilongjiang, Jilin and Liaoning" .
+    claim:others rbo:evidence <others#target> .
+    <others#target> oa:hasSelector <others#quote> .
+    <others#quote> oa:exact "Harbin Institute of Technology" .
 }
 """
 

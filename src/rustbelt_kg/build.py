@@ -1,19 +1,26 @@
 """The main job: load, validate, check, replace the store, export, run the queries.
 
 :func:`build` parses every source file and every stored and QC query first, so a syntax
-error writes nothing. Then it validates the data against the SHACL shapes, checks every
-claim's provenance against the article text, writes the published JSON-LD context
-(``context/rustbelt.jsonld``, from :data:`namespaces.PREFIXES`), replaces the store
-atomically, writes one export per RDF format to ``dist/``, runs the QC violation queries
-(:func:`rustbelt_kg.query.run_qc_queries`) and compares every stored query's answer with
-its expected result. Data problems do not stop the build: the store and the exports
-always reflect the sources that parsed, so the problems can be investigated with
-``query`` and ``describe``. They are collected in :attr:`BuildSummary.problems`;
-:meth:`BuildSummary.raise_for_problems` raises them.
+error, an input past a limit or a fact that breaks the rules of
+:mod:`rustbelt_kg.sourcing` writes nothing. Then it validates the data against the SHACL
+shapes (a project without shapes does not conform), checks every claim's provenance
+against the article text, writes the published JSON-LD context
+(``context/rustbelt.jsonld``, from :data:`namespaces.PREFIXES`), loads a new store and
+writes one export per RDF format into a new ``dist`` folder, runs the QC violation queries
+(:func:`rustbelt_kg.query.run_qc_queries`) on the new store and compares every stored
+query's answer with its expected result. Only then do the new store and the new exports
+become live, each by one symlink swap (:mod:`rustbelt_kg.livedir`): a build that fails,
+crashes or is killed before the end leaves the previous store and ``dist/`` whole.
+
+Data problems do not stop the build: the store and the exports always reflect the sources
+that parsed, so the problems can be investigated with ``query`` and ``describe``. They are
+collected in :attr:`BuildSummary.problems`; :meth:`BuildSummary.raise_for_problems`
+raises them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import CheckFailed, DataProblem, QueryMismatch, ValidationFailed
-from rustbelt_kg.export import RDF_FORMATS, Quad, context_text, export
+from rustbelt_kg.export import Quad, context_text, write_exports
 from rustbelt_kg.fsio import atomic_write
+from rustbelt_kg.livedir import LiveDir
 from rustbelt_kg.load import load_quads, load_shapes, to_dataset
+from rustbelt_kg.progress import QUIET, Steps
 from rustbelt_kg.query import (
     StoredQuery,
     check_expected,
@@ -33,7 +42,7 @@ from rustbelt_kg.query import (
     parse_queries,
     run_qc_queries,
 )
-from rustbelt_kg.store import Store, open_store
+from rustbelt_kg.store import Store, open_store, staged
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -42,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_NAME",
+    "NO_SHAPES",
     "BuildSummary",
     "SourceValidation",
     "build",
@@ -56,11 +66,18 @@ __all__ = [
 #: Exports are ``dist/<EXPORT_NAME>.<extension>``, one per RDF format.
 EXPORT_NAME = "rustbelt-kg"
 
+#: Why a project without shapes does not conform.
+NO_SHAPES = (
+    "no shapes: shapes/*.ttl declares no node or property shape, so nothing would be "
+    "validated; restore shapes/rustbelt.shacl.ttl"
+)
+
 
 @dataclass
 class BuildSummary:
     """What a build produced and found."""
 
+    project: Path | None = None
     triples: int = 0
     quads: int = 0
     graphs: int = 0
@@ -85,7 +102,12 @@ class BuildSummary:
 
     def rows(self) -> list[tuple[str, str]]:
         """The summary as (label, value) pairs."""
+        if not self.conforms and self.shapes == 0:
+            conforms = "no (no shapes)"
+        else:
+            conforms = "yes" if self.conforms else f"no ({self.violations} violation(s))"
         return [
+            *([("project", str(self.project))] if self.project is not None else []),
             ("triples (union)", str(self.triples)),
             ("quads", str(self.quads)),
             ("named graphs", str(self.graphs)),
@@ -93,7 +115,7 @@ class BuildSummary:
             ("claims", str(self.claims)),
             ("facts (triples in claims)", str(self.facts)),
             ("shapes", str(self.shapes)),
-            ("conforms", "yes" if self.conforms else f"no ({self.violations} violation(s))"),
+            ("conforms", conforms),
             ("stored queries", f"{self.queries_passed}/{self.queries_total} pass"),
             ("QC queries", f"{self.qc_passed}/{self.qc_total} pass"),
             ("exports", ", ".join(p.name for p in self.exports) or "none"),
@@ -156,9 +178,14 @@ class SourceValidation:
 
 
 def validate_sources(project: Project) -> SourceValidation:
-    """SHACL-validate the source files as they are now (not ``build/store``)."""
+    """SHACL-validate the source files as they are now (not ``build/store``).
+
+    A project without shapes raises :class:`ValidationFailed` (:data:`NO_SHAPES`).
+    """
     quads = load_quads(project)
     shapes = load_shapes(project)
+    if count_shapes(shapes) == 0:
+        raise ValidationFailed(NO_SHAPES)
     result = validate_quads(quads, shapes)
     report = None if result.conforms else result.render(to_dataset(quads), project.article_text())
     return SourceValidation(result, len(quads), count_shapes(shapes), report)
@@ -185,16 +212,20 @@ def check_sources(project: Project) -> tuple[int, int]:
 
 
 def run_stored_queries(
-    project: Project, store: Store, queries: list[StoredQuery] | None = None
+    project: Project,
+    store: Store,
+    queries: list[StoredQuery] | None = None,
+    steps: Steps = QUIET,
 ) -> tuple[int, int, list[str]]:
     """Compare every stored query's answer with its ``.srj``: (passed, total, problems).
 
-    ``queries`` defaults to every stored query of ``project``.
+    ``queries`` defaults to every stored query of ``project``; ``steps`` hears of each.
     """
     problems: list[str] = []
     queries = list_queries(project) if queries is None else queries
     passed = 0
     for query in queries:
+        steps.item(query.name)
         differences = check_expected(store, query)
         if not differences:
             passed += 1
@@ -242,32 +273,36 @@ def _write_context(project: Project) -> None:
 # -- the job ------------------------------------------------------------------------------
 
 
-def build(project: Project, store_name: str = "oxigraph", *, exports: bool = True) -> BuildSummary:
+def build(
+    project: Project,
+    store_name: str = "oxigraph",
+    *,
+    exports: bool = True,
+    steps: Steps = QUIET,
+) -> BuildSummary:
     """Build ``project`` into the store called ``store_name`` and ``dist/``.
 
-    Syntax errors (RDF or SPARQL) and a QC query that is neither SELECT nor ASK raise
-    before anything is written; so does a context file that cannot be written. Data
-    problems are collected in the returned summary (see
-    :meth:`BuildSummary.raise_for_problems`).
+    Syntax errors (RDF or SPARQL), inputs past a limit, facts that break the rules of
+    :mod:`rustbelt_kg.sourcing` and a QC query that is neither SELECT nor ASK raise before
+    anything is written; so does a context file that cannot be written. Data problems are
+    collected in the returned summary (see :meth:`BuildSummary.raise_for_problems`). The
+    new store and ``dist/`` go live together at the end. ``steps`` hears of each step.
     """
     started = time.perf_counter()
-    summary = BuildSummary()
-    quads = load_quads(project)
-    shapes = load_shapes(project)
-    queries, qc_queries = list_queries(project), list_qc_queries(project)
-    parse_queries(queries)
-    check_qc_queries(qc_queries)
+    summary = BuildSummary(project=project.root)
+    with steps.step("parse"):
+        quads = load_quads(project, progress=steps.item)
+        shapes = load_shapes(project)
+        queries, qc_queries = list_queries(project), list_qc_queries(project)
+        parse_queries(queries)
+        check_qc_queries(qc_queries)
     _count(summary, quads)
     summary.shapes = count_shapes(shapes)
 
-    result = validate_quads(quads, shapes)
     dataset = to_dataset(quads)
-    summary.conforms = bool(result.conforms)
-    summary.violations = len(result.violations)
-    if not result.conforms:
-        report = result.render(dataset, project.article_text())
-        summary.problems.append(ValidationFailed(report, result))
-    provenance_problems = check_provenance(project, dataset)
+    with steps.step("validate"):
+        _validate(project, summary, quads, shapes, dataset)
+        provenance_problems = check_provenance(project, dataset)
     if provenance_problems:
         summary.problems.append(CheckFailed("provenance", provenance_problems))
 
@@ -275,19 +310,24 @@ def build(project: Project, store_name: str = "oxigraph", *, exports: bool = Tru
         _write_context(project)  # before the store: a file that cannot be written stops here
     store = open_store(store_name, project, for_build=True)
     try:
-        with store.writing():  # no other build removes this store while it is read below
-            store.replace_all(quads)
+        # No other build removes this store while it is read below. Exit order: the store
+        # goes live, then dist/ (both only when everything inside ran to the end).
+        with store.writing(), contextlib.ExitStack() as publish:
+            dist = None
             if exports:
-                for fmt in RDF_FORMATS.values():
-                    path = project.dist_dir / f"{EXPORT_NAME}.{fmt.extension}"
-                    export(quads, fmt.name, path)
-                    summary.exports.append(path)
-            summary.qc_passed, summary.qc_total, qc_problems = run_qc_queries(store, qc_queries)
-            if qc_problems:
-                summary.problems.append(CheckFailed("QC queries", qc_problems))
-            summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
-                project, store, queries
-            )
+                dist = publish.enter_context(LiveDir(project.dist_dir, project.build_dir).staging())
+            with steps.step("load"):
+                publish.enter_context(staged(store, quads))
+            if dist is not None:
+                with steps.step("exports"):
+                    written = write_exports(quads, dist, EXPORT_NAME, progress=steps.item)
+                summary.exports = [project.dist_dir / path.name for path in written]
+            with steps.step("QC queries"):
+                _run_qc(summary, store, qc_queries)
+            with steps.step("stored queries"):
+                summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
+                    project, store, queries, steps
+                )
             if mismatches:
                 summary.problems.append(
                     QueryMismatch("stored queries differ from their expected results:\n"
@@ -297,3 +337,25 @@ def build(project: Project, store_name: str = "oxigraph", *, exports: bool = Tru
         store.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _validate(
+    project: Project, summary: BuildSummary, quads: list[Quad], shapes: Graph, dataset: Dataset
+) -> None:
+    """SHACL-validate into ``summary``; a project without shapes does not conform."""
+    if summary.shapes == 0:
+        summary.conforms = False
+        summary.problems.append(ValidationFailed(NO_SHAPES))
+        return
+    result = validate_quads(quads, shapes)
+    summary.conforms = bool(result.conforms)
+    summary.violations = len(result.violations)
+    if not result.conforms:
+        report = result.render(dataset, project.article_text())
+        summary.problems.append(ValidationFailed(report, result))
+
+
+def _run_qc(summary: BuildSummary, store: Store, qc_queries: list[StoredQuery]) -> None:
+    summary.qc_passed, summary.qc_total, qc_problems = run_qc_queries(store, qc_queries)
+    if qc_problems:
+        summary.problems.append(CheckFailed("QC queries", qc_problems))

@@ -12,10 +12,15 @@ and carries the exit code the command line uses for it::
     ├── DataProblem                    exit 1  (the graph is not what it claims)
     │   ├── ValidationFailed           exit 1  (SHACL violations)
     │   ├── CheckFailed                exit 1  (quotes, offsets, coverage, QC)
+    │   ├── SourceRuleBroken           exit 1  (an unsourced fact, a graph out of place, a
+    │   │                                       blank node in data/; file, line and triple)
+    │   ├── SourceMissing              exit 1  (the article text is missing)
     │   └── QueryMismatch              exit 1  (stored query vs. expected result)
     ├── StoreError                     exit 5  (opening or writing a store)
     ├── OutputError                    exit 5  (a file that cannot be written)
     ├── LimitExceeded                  exit 6  (an input or a query past a documented limit)
+    │   ├── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
+    │   └── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -110,6 +115,22 @@ class QueryMismatch(DataProblem):
     """A stored query's answer differs from its expected result file."""
 
 
+class SourceRuleBroken(DataProblem):
+    """A source file breaks a rule of ``docs/architecture.md`` on what goes in which graph:
+    a fact outside a claim graph with a quote, a graph a file of its folder may not write,
+    a blank node in ``data/``. ``path`` and ``line`` (1-based, when found) say where."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class SourceMissing(DataProblem):
+    """A source the graph depends on (the article text every quote points into) is missing."""
+
+
 class StoreError(RustbeltError):
     """A store could not be opened, read or written."""
 
@@ -132,6 +153,35 @@ class LimitExceeded(RustbeltError):
     def __init__(self, message: str, *, limit: str | None = None) -> None:
         self.limit = limit
         super().__init__(message)
+
+
+class NestingTooDeep(LimitExceeded):
+    """An RDF file nests brackets, lists or graphs deeper than the limit its message names."""
+
+    def __init__(self, path: str, line: int, limit: int) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(
+            f"{path}:{line}: nested more than {limit} levels deep ([ ], ( ) or {{ }}); "
+            f"the limit keeps the parsers and canonicalisation safe: flatten the data",
+            limit=f"nesting depth {limit}",
+        )
+
+
+class TooManyBlankNodes(LimitExceeded):
+    """The files loaded into the store hold more blank nodes than the limit: canonicalising
+    them for the exports would take too long."""
+
+    def __init__(self, path: str, line: int | None, limit: int) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(
+            f"{where}: more than {limit} blank nodes in the sources loaded into the store "
+            "(data/ may hold none); canonicalising more for the exports takes too long: "
+            "give the nodes IRIs",
+            limit=f"blank nodes {limit}",
+        )
 
 
 class EndpointError(RustbeltError):

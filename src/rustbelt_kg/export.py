@@ -8,6 +8,7 @@ get canonical labels (RDFC-1.0) before writing.
 
 Triples formats (Turtle, N-Triples, RDF/XML) hold the union of all graphs; dataset
 formats (N-Quads, TriG, JSON-LD) keep every named graph, so provenance survives.
+:func:`write_exports` writes every format into one folder and canonicalises only once.
 
 >>> from rdflib import URIRef
 >>> rb = "https://w3id.org/rustbelt-kg/id/"
@@ -23,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import re
 import sys
 from collections import defaultdict
@@ -35,7 +37,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.catalog import RDF_FORMAT_INFO, RdfFormatInfo
-from rustbelt_kg.errors import UsageError
+from rustbelt_kg.errors import OutputError, UsageError
 from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.terms import Quad, compact_iri, escape_string, iri_ref, nt_term, split_iri
 
@@ -50,6 +52,7 @@ __all__ = [
     "jsonld_context",
     "nt_term",
     "serialize",
+    "write_exports",
     "xml_attr",
     "xml_escape",
 ]
@@ -373,6 +376,32 @@ def serialize(quads: Iterable[Quad], format: str) -> str:
     out = io.StringIO()
     writer(_canonical(quads), out)  # every writer sorts what it writes
     return out.getvalue()
+
+
+def write_exports(
+    quads: Iterable[Quad], folder: Path, name: str, progress: Callable[[str], object] | None = None
+) -> list[Path]:
+    """Write ``quads`` to ``folder/<name>.<extension>`` in every format of :data:`RDF_FORMATS`.
+
+    Blank nodes are canonicalised once for all formats. The folder is new and not yet
+    live (the build swaps it in, see :mod:`rustbelt_kg.livedir`), so files are written in
+    place and flushed to disk. ``progress`` is told each file name before it is written.
+    """
+    canonical = _canonical(quads)
+    paths = []
+    for fmt in RDF_FORMATS.values():
+        path = Path(folder) / f"{name}.{fmt.extension}"
+        if progress is not None:
+            progress(path.name)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                fmt.write(canonical, out)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as error:
+            raise OutputError(path, error.strerror or str(error)) from error
+        paths.append(path)
+    return paths
 
 
 def export(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import UsageError
+from rustbelt_kg.errors import SourceMissing, UsageError
 
 __all__ = ["SOURCES", "Project", "SourceKind", "source_kind"]
 
@@ -89,10 +89,10 @@ class Project:
     def discover(cls, option: Path | str | None = None, *, cwd: Path | None = None) -> Project:
         """Find the project root.
 
-        In order: ``option`` (the ``--project`` option), else ``cwd`` (default: the
-        current directory) when it has ``ontology/`` and ``data/``, else the checkout
-        this package was installed from (an editable install lives inside it).
-        Raises :class:`UsageError` when none fits.
+        ``option`` (the ``--project`` option) when given; else the nearest folder, from
+        ``cwd`` (default: the current directory) up, that has ``ontology/`` and ``data/``,
+        as git finds its repository. Never the checkout this package was installed from: a
+        command run outside a checkout says so. Raises :class:`UsageError` when none fits.
         """
         if option is not None:
             root = Path(option).expanduser().resolve()
@@ -102,14 +102,12 @@ class Project:
                 )
             return cls(root)
         here = (cwd or Path.cwd()).resolve()
-        if _looks_like_root(here):
-            return cls(here)
-        for parent in Path(__file__).resolve().parents:
-            if _looks_like_root(parent) and (parent / "pyproject.toml").is_file():
-                return cls(parent)
+        for folder in (here, *here.parents):
+            if _looks_like_root(folder):
+                return cls(folder)
         raise UsageError(
-            f"no rustbelt-kg project in {here} (it needs ontology/ and data/); "
-            "pass --project DIR"
+            f"no rustbelt-kg project in {here} or any folder above it (a project has "
+            "ontology/ and data/); run the command inside a checkout or pass --project DIR"
         )
 
     def display(self, path: Path) -> str:
@@ -179,11 +177,11 @@ class Project:
     def article_text(self) -> str:
         """The text of the article every claim quotes (``data/sources/*.txt``).
 
-        Raises :class:`UsageError` unless there is exactly one text file.
+        Raises :class:`SourceMissing` (exit 1) unless there is exactly one text file.
         """
         texts = self.source_texts()
         if len(texts) != 1:
-            raise UsageError(
+            raise SourceMissing(
                 f"expected one article text in {self.sources_dir}, found {len(texts)}"
             )
         return texts[0].read_text(encoding="utf-8")

@@ -1,12 +1,14 @@
 """The ``Store`` interface and its implementations, looked up by name in :data:`STORES`.
 
 - ``oxigraph`` (default): an embedded Oxigraph store on disk under ``build/store``.
-  ``build/store`` is a symlink to the live directory ``build/store-<random>``;
-  :meth:`OxigraphStore.replace_all` fills a fresh directory and swaps the link with
-  :func:`os.replace`, so a load that fails or is killed leaves the previous store intact.
-  One writer at a time: a build holds ``build/.store.lock`` (:func:`fcntl.flock`) while
-  it replaces the store, and a second build fails at once. Readers need no lock; one that
-  stays open across a rebuild keeps seeing the snapshot it opened.
+  ``build/store`` is a symlink to the live directory ``build/store-<random>``
+  (:class:`rustbelt_kg.livedir.LiveDir`): :meth:`OxigraphStore.staging` fills a fresh
+  directory that the store reads until the block ends, then swaps the link with
+  :func:`os.replace`, so a load (or a build) that fails or is killed leaves the previous
+  store intact. One writer at a time: a build holds ``build/.store.lock``
+  (:func:`fcntl.flock`) while it replaces the store, and a second build fails at once.
+  Readers need no lock; one that stays open across a rebuild keeps seeing the snapshot it
+  opened.
 - ``memory``: an rdflib ``Dataset`` in memory, filled from the source files
   (:mod:`rustbelt_kg.memory_store`).
 
@@ -20,12 +22,6 @@ are rdflib terms; each store converts at its own boundary (literals normalised, 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-import re
-import secrets
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +33,7 @@ from rdflib.term import Node
 from rustbelt_kg import namespaces
 from rustbelt_kg.catalog import STORE_HELP
 from rustbelt_kg.errors import StoreError, UsageError
+from rustbelt_kg.livedir import LiveDir
 from rustbelt_kg.memory_store import MemoryStore, memory_dataset
 from rustbelt_kg.results import QueryResult, normalise
 from rustbelt_kg.sparql import query_syntax_error
@@ -62,6 +59,7 @@ __all__ = [
     "from_oxigraph_quad",
     "memory_dataset",
     "open_store",
+    "staged",
     "to_oxigraph",
     "to_oxigraph_quad",
 ]
@@ -102,13 +100,6 @@ def _with_union(quads: Iterable[Quad]) -> Iterator[ox.Quad]:
         yield ox.Quad(subject, predicate, value, default)  # type: ignore[arg-type]
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 class OxigraphStore:
     """An embedded Oxigraph store, on disk at ``path`` (a symlink) or in memory.
 
@@ -132,7 +123,7 @@ class OxigraphStore:
         self.read_only = read_only and not for_build
         self._store: ox.Store | None = None
         self._graphs: list[ox.NamedNode | ox.BlankNode] | None = None  # named graphs, cached
-        self._holding_lock = False
+        self._live = LiveDir(self.path) if self.path is not None else None
         if self.path is None:
             self._store = ox.Store()
             return
@@ -192,134 +183,55 @@ class OxigraphStore:
         swapped, and the previous directory (and any a killed load left) is removed; all
         under ``.<name>.lock``, so a second writer fails at once with :class:`StoreError`.
         """
+        with self.staging(quads):
+            pass
+
+    @contextlib.contextmanager
+    def staging(self, quads: Iterable[Quad]) -> Iterator[None]:
+        """Load ``quads`` into a fresh store that this object reads inside the block, and
+        that becomes the live store only when the block ends without an error.
+
+        A build runs its checks and queries inside, so that only a store they ran on goes
+        live; an error or a kill before the end leaves the previous store in place.
+        """
         if self.read_only:
             raise StoreError(f"the store at {self.path} is open read-only")
-        if self.path is None:
+        if self._live is None:
             in_memory = ox.Store()
             in_memory.bulk_extend(_with_union(quads))
             self._store, self._graphs = in_memory, None
+            yield
             return
-        with self._writer_lock():
-            new_dir, fresh = self._load_fresh(quads)
-            try:
-                self._swap_link(new_dir)
-            except OSError as error:
-                del fresh  # release the directory before removing it
-                shutil.rmtree(new_dir, ignore_errors=True)
-                raise StoreError(
-                    f"cannot switch {self.path} to the new store: {error.strerror or error}; "
-                    "the previous store is left in place"
-                ) from error
-            self._store, self._graphs = fresh, None
-            self._remove_leftovers(new_dir)
+        previous, step = self._store, "load the store in"
+        try:
+            with self._live.staging() as new_dir:
+                fresh: ox.Store | None = None
+                try:
+                    fresh = ox.Store(str(new_dir))
+                    fresh.bulk_extend(_with_union(quads))
+                    fresh.flush()
+                    self._store, self._graphs, step = fresh, None, "inside"
+                    yield
+                    step = "switch to the new store at"
+                except BaseException:
+                    fresh = None  # release the directory before it is removed
+                    self._store, self._graphs = previous, None
+                    raise
+        except OSError as error:
+            if step == "inside":
+                raise  # the caller's own error
+            self._store, self._graphs = previous, None
+            raise StoreError(
+                f"cannot {step} {self.path}: {error.strerror or error}; "
+                "the previous store is left in place"
+            ) from error
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Be the only writer for a while: a build holds this across its load, swap and
         queries, so that no other build removes the directory it is still reading."""
-        if self.path is None:
+        if self._live is None:
             return contextlib.nullcontext()
-        return self._writer_lock()
-
-    @contextlib.contextmanager
-    def _writer_lock(self) -> Iterator[None]:
-        """Hold ``.<name>.lock`` beside the store; :class:`StoreError` if another writer does.
-
-        Re-entrant: :meth:`replace_all` inside :meth:`writing` keeps the lock it holds.
-        """
-        assert self.path is not None
-        if self._holding_lock:
-            yield
-            return
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create {parent}: {error.strerror or error}") from error
-        lock = parent / f".{self.path.name}.lock"
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as error:
-            raise StoreError(f"cannot open the lock {lock}: {error.strerror or error}") from error
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(
-                    f"another build is running (it holds {lock}); wait for it to finish"
-                ) from None
-            self._holding_lock = True
-            yield
-        finally:
-            self._holding_lock = False
-            os.close(fd)  # releases the lock
-
-    def _load_fresh(self, quads: Iterable[Quad]) -> tuple[Path, ox.Store]:
-        """A new directory beside the live one, readable by others, holding ``quads``."""
-        assert self.path is not None
-        try:
-            new_dir = Path(tempfile.mkdtemp(prefix=f"{self.path.name}-", dir=self.path.parent))
-        except OSError as error:
-            raise StoreError(f"cannot create a store in {self.path.parent}: {error}") from error
-        try:
-            os.chmod(new_dir, 0o755 & ~_umask())  # mkdtemp makes it private (0700)
-            fresh = ox.Store(str(new_dir))
-            fresh.bulk_extend(_with_union(quads))
-            fresh.flush()
-            return new_dir, fresh
-        except BaseException as error:
-            fresh = None  # type: ignore[assignment]  # release the directory, then remove it
-            shutil.rmtree(new_dir, ignore_errors=True)
-            if isinstance(error, OSError):
-                raise StoreError(f"cannot load the store: {error}") from error
-            raise
-
-    def _swap_link(self, new_dir: Path) -> None:
-        """Point ``self.path`` at ``new_dir`` with one :func:`os.replace`.
-
-        An :class:`OSError` leaves things as they were: a plain directory of the older
-        layout that was moved aside is moved back.
-        """
-        assert self.path is not None
-        parent = self.path.parent
-        moved: Path | None = None
-        link = parent / f".{self.path.name}-link-{secrets.token_hex(4)}"
-        try:
-            if self.path.exists() and not self.path.is_symlink():  # the older layout
-                moved = parent / f"{self.path.name}-{secrets.token_hex(4)}-old"
-                os.rename(self.path, moved)
-            os.symlink(new_dir.name, link)
-            os.replace(link, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                link.unlink(missing_ok=True)
-            if moved is not None and not self.path.exists():
-                with contextlib.suppress(OSError):
-                    os.rename(moved, self.path)
-            raise
-        with contextlib.suppress(OSError):  # the link is in place; fsync only makes it durable
-            fd = os.open(parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        self._store = None  # release the old directory before it is removed
-
-    def _remove_leftovers(self, live: Path) -> None:
-        """Remove the previous directory and those of killed loads, under the writer lock.
-
-        Only names this class makes are touched (``<name>-`` and the eight characters of
-        :func:`tempfile.mkdtemp`, or a moved ``<name>-<hex>-old``), never ``live``, and
-        nothing else in the folder (a ``store-backup`` of one's own stays).
-        """
-        assert self.path is not None
-        made_here = re.compile(re.escape(self.path.name) + r"-(?:[a-z0-9_]{8}|[0-9a-f]{8}-old)")
-        link = re.compile(re.escape(f".{self.path.name}-link-") + r"[0-9a-f]{8}")
-        for entry in self.path.parent.iterdir():
-            if entry.is_symlink():
-                if link.fullmatch(entry.name):
-                    entry.unlink(missing_ok=True)
-            elif entry != live and made_here.fullmatch(entry.name) and entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
+        return self._live.locked()
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run a SPARQL query over the union graph; ``bindings`` are substituted by the engine."""
@@ -434,6 +346,20 @@ _OPENERS: dict[str, Callable[[Project, bool], Store]] = {
 STORES: dict[str, StoreKind] = {
     name: StoreKind(name, help, _OPENERS[name]) for name, help in STORE_HELP.items()
 }
+
+
+@contextlib.contextmanager
+def staged(store: Store, quads: Iterable[Quad]) -> Iterator[Store]:
+    """``store`` filled with ``quads`` inside the block, its new content made live when the
+    block ends without an error (:meth:`OxigraphStore.staging`). A store without staging
+    (in memory: nothing on disk to keep whole) is simply replaced."""
+    staging = getattr(store, "staging", None)
+    if staging is None:
+        store.replace_all(quads)
+        yield store
+        return
+    with staging(quads):
+        yield store
 
 
 def open_store(name: str, project: Project, *, for_build: bool = False) -> Store:

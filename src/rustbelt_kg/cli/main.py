@@ -62,7 +62,7 @@ class App:
     _project: Project | None = field(default=None, repr=False)
 
     def project(self) -> Project:
-        """The project (``--project``, else the current directory, else the checkout)."""
+        """The project (``--project``, else the nearest checkout from the current directory up)."""
         if self._project is None:
             from rustbelt_kg.project import Project
 
@@ -137,8 +137,8 @@ class RustbeltGroup(click.Group):
     "project_option",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="RUSTBELT_KG_PROJECT",
-    help="Root of the checkout (default: the current directory if it has ontology/ and "
-    "data/, else the checkout the package was installed from). Env: RUSTBELT_KG_PROJECT.",
+    help="Root of the checkout (default: the nearest folder, from the current directory "
+    "up, that has ontology/ and data/). Env: RUSTBELT_KG_PROJECT.",
 )
 @click.option(
     "--store",
@@ -176,8 +176,10 @@ def build(app: App, no_export: bool) -> None:
     from its expected result (the store and the exports are written all the same).
     """
     from rustbelt_kg.build import build as run_build
+    from rustbelt_kg.progress import terminal_steps
 
-    summary = run_build(app.project(), app.store_name, exports=not no_export)
+    summary = run_build(app.project(), app.store_name, exports=not no_export,
+                        steps=terminal_steps())
     _emit(summary.render())
     summary.raise_for_problems()
 
@@ -385,7 +387,7 @@ def stats(app: App) -> None:
     """Count the store's graphs by kind, its classes and its properties."""
     from rustbelt_kg.stats import stats as run_stats
 
-    _emit(run_stats(app.store()).render())
+    _emit(f"project: {app.project().root}\n" + run_stats(app.store()).render())
 
 
 cli.add_command(link_command)
