@@ -67,8 +67,15 @@ def test_readme_documents_every_command_and_exit_code() -> None:
 
     for name in cli.list_commands(None):  # type: ignore[arg-type]
         assert f"rustbelt-kg {name}" in readme, name
-    for code in range(6):
+    from rustbelt_kg import errors
+
+    codes = {0, 2} | {
+        cls.exit_code for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.RustbeltError)
+    }
+    for code in sorted(codes):
         assert re.search(rf"^\| {code} \|", readme, flags=re.M), code
+        assert re.search(rf"^  {code}  ", cli.epilog or "", flags=re.M), code
 
 
 def test_code_passes_the_type_checker() -> None:
