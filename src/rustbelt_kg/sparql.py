@@ -232,7 +232,7 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     >>> check_query("SELECT * { FILTER(" + "(" * 20 + "1" + ")" * 20 + ") }")
     Traceback (most recent call last):
     ...
-    rustbelt_kg.errors.QueryTooComplex: <input>:1:32: brackets nested deeper than 16 levels
+    rustbelt_kg.errors.QueryTooComplex: <input>:1:33: brackets nested deeper than 16 levels
     """
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_SIZE:
