@@ -77,11 +77,13 @@ def _child(work: Work, data_fd: int, status_fd: int) -> None:
         status.write(json.dumps(message) + "\n")
         status.flush()
 
+    stream = open(data_fd, "w", encoding="utf-8", newline="", buffering=_CHUNK)  # noqa: SIM115
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        stream = open(data_fd, "w", encoding="utf-8", newline="", buffering=_CHUNK)  # noqa: SIM115
-        work(stream, lambda: send({"started": True}))
-        stream.flush()
+        try:
+            work(stream, lambda: send({"started": True}))
+        finally:  # what was written before an error is shown with it
+            stream.flush()
         send({"done": True})
     except BrokenPipeError:
         send({"done": True})
