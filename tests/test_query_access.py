@@ -141,3 +141,16 @@ def test_an_allowed_service_is_called(
     ])
     assert result.exit_code == 0, result.output
     assert int(result.stdout.split()[1]) > 0
+
+
+def test_parsing_a_query_never_calls_its_service(
+    canaries: tuple[CanaryServer, CanaryFile],
+) -> None:
+    from rustbelt_kg.sparql import QueryShape, parse_sparql
+
+    server, _ = canaries
+    ask = f"ASK {{ SERVICE <{server.url}> {{ ?s ?p ?o }} }}"
+    select = f"SELECT ?s {{ SERVICE <{server.url}> {{ ?s ?p ?o }} }}"
+    assert parse_sparql(ask) == QueryShape("ask")
+    assert parse_sparql(select) == QueryShape("select", ("s",))
+    assert server.connections == 0

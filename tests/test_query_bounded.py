@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import os
 import signal
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from click.testing import CliRunner
 from rdflib import Literal, URIRef
 
 from rustbelt_kg.bounded import run_bounded
+from rustbelt_kg.cli import cli
 from rustbelt_kg.errors import QueryMismatch, QueryTimeout, StoreError
 from rustbelt_kg.load import load_quads
 from rustbelt_kg.project import Project
@@ -78,6 +81,17 @@ def test_a_cartesian_product_past_its_timeout_exits_6_and_its_process_is_gone(
     assert _processes_running(marker) == []
 
 
+def test_a_stored_query_past_its_timeout_exits_6(built_tiny: Project) -> None:
+    (built_tiny.queries_dir / "product.rq").write_text(
+        "#+ title: every four triples\n" + COUNT_PRODUCT + "\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["--project", str(built_tiny.root), "query", "product", "--timeout", "1"]
+    )
+    assert result.exit_code == 6, result.output
+    assert "timeout of 1 s" in result.stderr
+
+
 def test_a_timed_out_child_is_killed_and_reaped() -> None:
     before = _children()
 
@@ -106,6 +120,7 @@ def test_errors_in_the_child_come_back_with_their_class_and_exit_code() -> None:
 
 def test_an_engine_crash_in_the_child_is_an_error_not_a_crash() -> None:
     def crash(out: TextIO, started: Callable[[], None]) -> None:
+        faulthandler.disable()  # pytest's would print the child's stack
         os.kill(os.getpid(), signal.SIGSEGV)
 
     with pytest.raises(StoreError, match="SIGSEGV"):

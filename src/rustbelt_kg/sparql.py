@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -98,23 +98,23 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
     and without calling any ``SERVICE``.
 
     The text is checked first (:func:`check_query`: limits, no update). A syntax error is a
-    :class:`QuerySyntaxError` naming ``path``. The query is prepared against an empty store:
-    SELECT, CONSTRUCT and DESCRIBE are evaluated lazily, so nothing runs; an ASK, which
-    Oxigraph answers at once, is prepared as the SELECT with the same pattern.
+    :class:`QuerySyntaxError` naming ``path``. The query is prepared against an empty store
+    with every ``SERVICE`` pointed at :data:`_NO_SERVICE` (Oxigraph calls a service as soon
+    as a query is prepared); an ASK, which Oxigraph answers at once, is prepared as the
+    SELECT with the same pattern.
     """
     read = check_query(text, path=path)
-    prepared = text
+    edits = [(start, end, _NO_SERVICE) for start, end in read.service_spans]
     if read.form == "ask":
-        prepared = text[: read.form_at] + _ASK_AS_SELECT + text[read.form_at + 3 :]
+        edits.append((read.form_at, read.form_at + 3, _ASK_AS_SELECT))
+    prepared, moved = _edited(text, sorted(edits))
     try:
         answer = _empty_store().query(prepared, prefixes=dict(namespaces.PREFIXES))
     except SyntaxError as error:
         found = query_syntax_error(error)
         line, column = found.line, found.column
-        if read.form == "ask" and line is not None and column is not None:
-            ask_line, ask_column = _position(text, read.form_at)
-            if line == ask_line and column > ask_column:
-                column = max(ask_column, column - len(_ASK_AS_SELECT) + 3)
+        if edits and line is not None and column is not None:
+            line, column = _position(text, moved(_offset(prepared, line, column)))
         raise QuerySyntaxError(found.message, path=path, line=line, column=column) from error
     if read.form == "ask" or isinstance(answer, ox.QueryBoolean):
         return QueryShape("ask")
@@ -125,6 +125,45 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
 
 #: What stands for ``ASK`` while a query is only parsed: same grammar after it, lazy.
 _ASK_AS_SELECT = "SELECT (1 AS ?rustbelt_kg_ask)"
+#: What stands for ``SERVICE <endpoint>`` while a query is only parsed: no network.
+_NO_SERVICE = "SERVICE SILENT <urn:x-rustbelt-kg:no-service>"
+
+
+def _edited(
+    text: str, edits: list[tuple[int, int, str]]
+) -> tuple[str, Callable[[int], int]]:
+    """``text`` with each ``(start, end, new)`` span replaced (in order, not overlapping),
+    and the function that takes an offset in the result back to one in ``text``."""
+    parts: list[str] = []
+    spans: list[tuple[int, int, int, int]] = []  # new start, new end, old start, old end
+    last = length = 0
+    for start, end, new in edits:
+        parts += [text[last:start], new]
+        length += start - last
+        spans.append((length, length + len(new), start, end))
+        length += len(new)
+        last = end
+    parts.append(text[last:])
+
+    def moved(offset: int) -> int:
+        shift = 0
+        for new_start, new_end, old_start, old_end in spans:
+            if offset < new_start:
+                break
+            if offset < new_end:
+                return old_start
+            shift = old_end - new_end
+        return offset + shift
+
+    return "".join(parts), moved
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset of a 1-based ``line`` and ``column`` in ``text``."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    return start + column - 1
 
 
 # -- reading a text without an engine --------------------------------------------------------
@@ -213,11 +252,12 @@ class QueryText:
     """What :func:`check_query` read in a query text: its form (``select``, ``construct``,
     ``describe``, ``ask``; ``""`` when no form keyword was found, left to the engine), the
     offset of that keyword, and the ``SERVICE`` endpoints it calls (``None`` for one that is
-    a variable or cannot be read)."""
+    a variable or cannot be read), with where each ``SERVICE ... endpoint`` stands."""
 
     form: str
     form_at: int
     services: tuple[str | None, ...]
+    service_spans: tuple[tuple[int, int], ...] = field(default=(), repr=False)
 
 
 def check_query(text: str, *, path: str | None = None) -> QueryText:
@@ -244,6 +284,8 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     depth = operators = 0
     form, form_at = "", 0
     services: list[str | None] = []
+    spans: list[tuple[int, int]] = []
+    service_at = 0
     after = ""  # the keyword whose argument comes next: PREFIX, SERVICE
     name = ""
     for match in _scan(text):
@@ -257,6 +299,8 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
             after = ""
         elif after == "SERVICE" and word != "SILENT":
             services.append(_endpoint(kind, value, prefixes))
+            if kind in ("iri", "pname", "var"):
+                spans.append((service_at, match.end()))
             after = ""
         if kind == "open":
             depth += 1
@@ -274,7 +318,7 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
                     f"more than {MAX_OPERATORS} operators, groups and pattern keywords", path,
                 )
         if word in ("PREFIX", "SERVICE"):
-            after = word
+            after, service_at = word, match.start()
         elif word in _UPDATE_WORDS and not form:
             raise UsageError(
                 f"{path or '<input>'}: updates are not allowed here ({word} changes a store); "
@@ -284,7 +328,7 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
             form, form_at = word.lower(), match.start()
     if after == "SERVICE":
         services.append(None)
-    return QueryText(form, form_at, tuple(services))
+    return QueryText(form, form_at, tuple(services), tuple(spans))
 
 
 def _endpoint(kind: str | None, value: str, prefixes: Mapping[str, str]) -> str | None:
