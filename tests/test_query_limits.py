@@ -121,6 +121,17 @@ def test_a_comparison_that_looks_like_an_iri_is_counted_as_code() -> None:
         check_query(text)
 
 
+@pytest.mark.parametrize("hiding", [
+    "SELECT * { ?s ?p ( ?a <x#> ) . ?s ?p DEEP }",  # an IRI in a list, a comment in code
+    "SELECT * { FILTER(sameTerm(?a, <x'>)) ?s ?p DEEP } # '",
+    "SELECT * { FILTER(?a <x'> 1) ?s ?p DEEP } # '",
+])
+def test_a_quote_or_hash_in_something_read_as_an_iri_does_not_hide_brackets(hiding: str) -> None:
+    text = hiding.replace("DEEP", "(" * 40 + "1" + ")" * 40)
+    with pytest.raises(QueryTooComplex, match="nested deeper"):
+        check_query(text)
+
+
 def test_an_escaped_quote_in_a_name_does_not_hide_brackets() -> None:
     text = "SELECT * { ?s rb:a\\' " + "(" * 40 + " ?o } # '"
     with pytest.raises(QueryTooComplex, match="nested deeper"):

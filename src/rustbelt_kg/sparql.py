@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -183,10 +184,10 @@ _TOKENS = re.compile(
     |(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
     |(?P<open>[({\[])|(?P<close>[)}\]])
     |(?P<op>\|\||&&|!=|<=|>=|\^\^|[-+*/!=<>|^])
-    |(?P<other>\s+|.)""",
+    |(?P<space>\s+)|(?P<other>.)""",
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
-_QUIET = frozenset({"other", "comment"})
+_QUIET = frozenset({"space", "comment"})
 #: After one of these, inside ``( )``, ``<`` is the comparison, not the start of an IRI.
 _OPERAND = frozenset({"var", "string", "number", "close", "pname", "word", "iri", "escape"})
 
@@ -211,10 +212,22 @@ _UPDATE_WORDS = frozenset(
 _QUERY_WORDS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 
 
-def _scan(text: str) -> Iterator[re.Match[str]]:
-    """The significant tokens of ``text`` (no spaces or comments). Inside ``( )`` a ``<``
-    after an operand is the comparison, as the engines read it, so an "IRI" there is
-    scanned as code: brackets and operators in it count."""
+class _Token(NamedTuple):
+    kind: str
+    match: re.Match[str]
+    #: For an IRI that may be read as ``< ... >`` comparisons: how deep its brackets nest
+    #: and how many operators it holds, were it code.
+    code_depth: int = 0
+    code_operators: int = 0
+
+
+def _scan(text: str) -> Iterator[_Token]:
+    """The significant tokens of ``text`` (no spaces or comments).
+
+    Inside ``( )``, after an operand, the engines read ``<`` as the comparison, so an "IRI"
+    there may be code (``?a<((1))>0``): it stays one token (a quote or ``#`` in it starts
+    nothing), and its brackets and operators are counted as if it were code.
+    """
     groups: list[str] = []
     previous = ""
     pos = 0
@@ -222,19 +235,30 @@ def _scan(text: str) -> Iterator[re.Match[str]]:
         match = _TOKENS.match(text, pos)
         assert match is not None  # ``other`` matches any character
         kind = match.lastgroup or "other"
-        if kind == "iri" and groups and groups[-1] == "(" and previous in _OPERAND:
-            match = _TOKENS.match(text, pos, pos + (2 if text.startswith("<=", pos) else 1))
-            assert match is not None
-            kind = "op"
         pos = match.end()
         if kind in _QUIET:
             continue
-        if kind == "open":
+        token = _Token(kind, match)
+        if kind == "iri" and groups and groups[-1] == "(" and previous in _OPERAND:
+            token = _Token(kind, match, *_as_code(match.group()[1:-1]))
+        elif kind == "open":
             groups.append(match.group())
         elif kind == "close" and groups:
             groups.pop()
         previous = kind
-        yield match
+        yield token
+
+
+def _as_code(inside: str) -> tuple[int, int]:
+    """How deep the brackets of ``inside`` nest, and how many operator characters it has."""
+    depth = deepest = 0
+    for char in inside:
+        if char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+    return deepest, sum(inside.count(c) for c in "-+*/!=<>|^&")
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -288,8 +312,8 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     service_at = 0
     after = ""  # the keyword whose argument comes next: PREFIX, SERVICE
     name = ""
-    for match in _scan(text):
-        kind, value = match.lastgroup, match.group()
+    for kind, match, code_depth, code_operators in _scan(text):
+        value = match.group()
         word = value.upper() if kind == "word" else ""
         if after == "PREFIX":
             name, after = (value.rstrip(":"), "PREFIX IRI") if kind == "pname" else ("", "")
@@ -304,14 +328,14 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
             after = ""
         if kind == "open":
             depth += 1
-            if depth > MAX_NESTING:
-                raise _too_complex(
-                    text, match.start(), f"brackets nested deeper than {MAX_NESTING} levels", path
-                )
         elif kind == "close":
             depth = max(0, depth - 1)
-        if kind == "op" or value == "{" or word in _KEYWORDS:
-            operators += 1
+        if depth + code_depth > MAX_NESTING:
+            raise _too_complex(
+                text, match.start(), f"brackets nested deeper than {MAX_NESTING} levels", path
+            )
+        if kind == "op" or value == "{" or word in _KEYWORDS or code_operators:
+            operators += code_operators or 1
             if operators > MAX_OPERATORS:
                 raise _too_complex(
                     text, match.start(),
@@ -364,11 +388,11 @@ def check_services(query: QueryText, allowed: Iterable[str], *, path: str | None
 def has_top_level_order_by(text: str) -> bool:
     """Whether ``text`` has ``ORDER BY`` outside every ``{...}`` (comments and strings aside)."""
     depth = 0
-    for match in _scan(text):
+    for kind, match, _, _ in _scan(text):
         if match.group() == "{":
             depth += 1
         elif match.group() == "}":
             depth -= 1
-        elif match.lastgroup == "order" and depth == 0:
+        elif kind == "order" and depth == 0:
             return True
     return False
