@@ -106,7 +106,7 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
     """
     read = check_query(text, path=path)
     edits = [(start, end, _NO_SERVICE) for start, end in read.service_spans]
-    if read.form == "ask":
+    if read.form == "ask" and _pattern_follows(text[read.form_at + 3 :]):
         edits.append((read.form_at, read.form_at + 3, _ASK_AS_SELECT))
     prepared, moved = _edited(text, sorted(edits))
     try:
@@ -128,6 +128,13 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
 _ASK_AS_SELECT = "SELECT (1 AS ?rustbelt_kg_ask)"
 #: What stands for ``SERVICE <endpoint>`` while a query is only parsed: no network.
 _NO_SERVICE = "SERVICE SILENT <urn:x-rustbelt-kg:no-service>"
+
+
+def _pattern_follows(rest: str) -> bool:
+    """Whether ``rest`` starts (after spaces and comments) as the pattern of an ASK does,
+    so that putting a SELECT clause before it changes nothing else."""
+    first = next(_scan(rest), None)
+    return first is not None and first.match.group().upper() in ("{", "WHERE", "FROM")
 
 
 def _edited(
