@@ -61,7 +61,10 @@ def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
     os.close(data_write)
     os.close(status_write)
     try:
-        status = _supervise(pid, data_read, status_read, out, timeout or None)
+        status = _supervise(data_read, status_read, out, timeout or None)
+    except BaseException:  # the time is up, the reader left, Ctrl-C: the child goes too
+        _kill(pid)
+        raise
     finally:
         os.close(data_read)
         os.close(status_read)
@@ -96,7 +99,7 @@ def _child(work: Work, data_fd: int, status_fd: int) -> None:
 
 
 def _supervise(
-    pid: int, data_fd: int, status_fd: int, out: TextIO, timeout: float | None
+    data_fd: int, status_fd: int, out: TextIO, timeout: float | None
 ) -> dict[str, object]:
     """Copy the child's output to ``out`` until it ends or its time is up; its last status."""
     binary = getattr(out, "buffer", None)
@@ -109,7 +112,6 @@ def _supervise(
     while selector.get_map():
         wait = None if deadline is None else deadline - time.monotonic()
         if wait is not None and wait <= 0:
-            _kill(pid)
             raise QueryTimeout(
                 f"the query ran longer than its timeout of {timeout:g} s and was stopped; "
                 "give more time with --timeout SECONDS (0 for none)",
@@ -121,11 +123,7 @@ def _supervise(
                 selector.unregister(key.fd)
             elif key.data == "data":
                 began = time.monotonic()
-                try:
-                    _copy(chunk, out, binary)
-                except BrokenPipeError:
-                    _kill(pid)
-                    raise
+                _copy(chunk, out, binary)
                 if deadline is not None:  # waiting for the reader is not query time
                     deadline += time.monotonic() - began
             else:
