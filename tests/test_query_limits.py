@@ -98,8 +98,9 @@ def test_a_deep_stored_query_is_refused_by_query_and_names_its_file(
     built_tiny: Project,
 ) -> None:
     (built_tiny.queries_dir / "deep.rq").write_text(DEEP, encoding="utf-8")
-    with pytest.raises(QueryTooComplex, match=r"queries/deep\.rq:1:33: brackets nested"):
+    with pytest.raises(QueryTooComplex, match=r"queries/deep\.rq:1:33: brackets nested") as raised:
         parse_queries(list_queries(built_tiny))
+    assert (raised.value.exit_code, raised.value.limit) == (6, "MAX_NESTING")
     result = run(built_tiny, "query", "deep")
     assert result.exit_code == 6
     assert "deep.rq:1:33" in result.stderr

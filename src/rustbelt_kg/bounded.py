@@ -115,7 +115,7 @@ def _supervise(
             raise QueryTimeout(
                 f"the query ran longer than its timeout of {timeout:g} s and was stopped; "
                 "give more time with --timeout SECONDS (0 for none)",
-                limit="query timeout",
+                limit="--timeout",
             )
         for key, _ in selector.select(wait):
             chunk = os.read(key.fd, _CHUNK)

@@ -143,7 +143,8 @@ class LimitExceeded(RustbeltError):
 
 class QueryTooComplex(LimitExceeded):
     """A SPARQL text past a limit of :mod:`rustbelt_kg.sparql` (size, nesting depth,
-    operators), found before any engine saw it; the message names the file and position."""
+    operators), found before any engine saw it; the message names the file and position,
+    ``limit`` the constant (``MAX_NESTING``, ``MAX_OPERATORS``, ``MAX_QUERY_SIZE``)."""
 
 
 class QueryTimeout(LimitExceeded):

@@ -143,7 +143,7 @@ class MemoryStore(CollectsStream):
 def _too_deep() -> QueryTooComplex:
     return QueryTooComplex(
         "the query is nested too deep for rdflib's SPARQL engine (the memory store)",
-        limit="nesting depth",
+        limit="rdflib recursion",
     )
 
 

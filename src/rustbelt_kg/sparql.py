@@ -48,7 +48,7 @@ def read_sparql(path: Path, display: str | None = None) -> str:
     if len(data) > MAX_QUERY_SIZE:
         raise QueryTooComplex(
             f"{display or path}: the query text is larger than {MAX_QUERY_SIZE:,} bytes",
-            limit="query size",
+            limit="MAX_QUERY_SIZE",
         )
     try:
         text = data.decode("utf-8")
@@ -273,9 +273,11 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _too_complex(text: str, offset: int, message: str, path: str | None) -> QueryTooComplex:
+def _too_complex(
+    text: str, offset: int, message: str, path: str | None, limit: str
+) -> QueryTooComplex:
     line, column = _position(text, offset)
-    return QueryTooComplex(f"{path or '<input>'}:{line}:{column}: {message}", limit=message)
+    return QueryTooComplex(f"{path or '<input>'}:{line}:{column}: {message}", limit=limit)
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,7 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     if size > MAX_QUERY_SIZE:
         raise QueryTooComplex(
             f"{path or '<input>'}: the query text has {size:,} bytes, more than "
-            f"{MAX_QUERY_SIZE:,}", limit="query size",
+            f"{MAX_QUERY_SIZE:,}", limit="MAX_QUERY_SIZE",
         )
     prefixes = dict(namespaces.PREFIXES)
     depth = operators = 0
@@ -339,7 +341,8 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
             depth = max(0, depth - 1)
         if depth + code_depth > MAX_NESTING:
             raise _too_complex(
-                text, match.start(), f"brackets nested deeper than {MAX_NESTING} levels", path
+                text, match.start(), f"brackets nested deeper than {MAX_NESTING} levels", path,
+                "MAX_NESTING",
             )
         if kind == "op" or value == "{" or word in _KEYWORDS or code_operators:
             operators += code_operators or 1
@@ -347,6 +350,7 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
                 raise _too_complex(
                     text, match.start(),
                     f"more than {MAX_OPERATORS} operators, groups and pattern keywords", path,
+                    "MAX_OPERATORS",
                 )
         if word in ("PREFIX", "SERVICE"):
             after, service_at = word, match.start()
