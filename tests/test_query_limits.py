@@ -222,3 +222,15 @@ def test_a_variable_named_service_or_a_service_in_a_string_is_no_call() -> None:
 
 def test_refusals_are_usage_errors() -> None:
     assert issubclass(ServiceNotAllowed, UsageError)
+
+
+def test_a_prefixed_name_is_tried_only_where_a_name_starts() -> None:
+    """Tried inside ``a.a.a...`` it would rescan the rest at every dot: quadratic time on a
+    256 KiB text (minutes). Only the first name of such a run is a prefixed-name candidate."""
+    from rustbelt_kg.sparql import _TOKENS
+
+    text = "a.b.c:d"
+    assert _TOKENS.match(text, 0).group() == "a.b.c:d"  # type: ignore[union-attr]
+    assert _TOKENS.match(text, 2).group() == "b"  # type: ignore[union-attr]
+    assert _TOKENS.match("x-y:z", 2).group() == "y"  # type: ignore[union-attr]
+    assert _TOKENS.match(" rb:x", 1).group() == "rb:x"  # type: ignore[union-attr]

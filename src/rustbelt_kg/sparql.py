@@ -186,7 +186,7 @@ _TOKENS = re.compile(
     |(?P<comment>\#[^\n]*)
     |(?P<var>[?$]\w+)
     |(?P<order>\bORDER\s+BY\b)
-    |(?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w\-:.%]|\\.)*)
+    |(?P<pname>(?<![\w.\-])(?:[^\W\d_][\w.\-]*+)?:(?:[\w\-:.%]|\\.)*+)
     |(?P<word>[^\W\d]\w*)
     |(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
     |(?P<open>[({\[])|(?P<close>[)}\]])
@@ -195,6 +195,9 @@ _TOKENS = re.compile(
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
 _QUIET = frozenset({"space", "comment"})
+# A prefixed name starts only where no name goes on (``(?<!...)``) and its parts are
+# possessive (``*+``): each character is looked at a bounded number of times, so a text of
+# ``a.a.a...`` takes linear time, not quadratic.
 #: After one of these, inside ``( )``, ``<`` is the comparison, not the start of an IRI.
 _OPERAND = frozenset({"var", "string", "number", "close", "pname", "word", "iri", "escape"})
 
