@@ -368,3 +368,14 @@ def test_every_real_stored_query_has_a_title_and_a_description() -> None:
     for query in list_queries(project) + list_qc_queries(project):
         assert query.title, f"{query.path} has no '#+ title:' line"
         assert query.description, f"{query.path} has no '#+ description:' line"
+
+
+def test_parsing_an_ask_keeps_its_grammar_and_error_positions() -> None:
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_sparql("ASK\n{ ?s ?p ?o . FILTER(?s = ) }")
+    assert (raised.value.line, raised.value.column) == (2, 29)
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_sparql("ASK { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } FILTER(?s = ) }")
+    assert (raised.value.line, raised.value.column) == (1, 71)  # as Oxigraph says
+    with pytest.raises(QuerySyntaxError):
+        parse_sparql("ASK ?x { ?x ?p ?o }")  # a projection is no part of an ASK

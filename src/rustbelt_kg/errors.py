@@ -5,7 +5,8 @@ and carries the exit code the command line uses for it::
 
     RustbeltError                      exit 5  (unexpected runtime failure)
     ├── UsageError                     exit 2  (bad option, unknown name)
-    │   └── UnknownQueryError          exit 2  (lists the stored queries)
+    │   ├── UnknownQueryError          exit 2  (lists the stored queries)
+    │   └── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
     ├── SyntaxProblem                  exit 3  (file, line and column)
     │   ├── RdfSyntaxError             exit 3  (Turtle, TriG, N-Triples ...)
     │   └── QuerySyntaxError           exit 3  (SPARQL)
@@ -20,7 +21,9 @@ and carries the exit code the command line uses for it::
     ├── OutputError                    exit 5  (a file that cannot be written)
     ├── LimitExceeded                  exit 6  (an input or a query past a documented limit)
     │   ├── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
-    │   └── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
+    │   ├── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
+    │   ├── QueryTooComplex            exit 6  (SPARQL text too large or nested too deep)
+    │   └── QueryTimeout               exit 6  (a query ran past its --timeout)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -56,6 +59,10 @@ class UnknownQueryError(UsageError):
         self.available = sorted(available)
         listing = "\n".join(f"  {n}" for n in self.available)
         super().__init__(f"no stored query named {name!r}; available queries:\n{listing}")
+
+
+class ServiceNotAllowed(UsageError):
+    """A query calls a ``SERVICE`` whose endpoint was not allowed (``--allow-service``)."""
 
 
 class SyntaxProblem(RustbeltError):
@@ -182,6 +189,16 @@ class TooManyBlankNodes(LimitExceeded):
             "give the nodes IRIs",
             limit=f"blank nodes {limit}",
         )
+
+
+class QueryTooComplex(LimitExceeded):
+    """A SPARQL text past a limit of :mod:`rustbelt_kg.sparql` (size, nesting depth,
+    operators), found before any engine saw it; the message names the file and position,
+    ``limit`` the constant (``MAX_NESTING``, ``MAX_OPERATORS``, ``MAX_QUERY_SIZE``)."""
+
+
+class QueryTimeout(LimitExceeded):
+    """A query ran longer than its timeout and was stopped."""
 
 
 class EndpointError(RustbeltError):

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from rdflib.term import Node, URIRef
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import QuerySyntaxError, StoreError
-from rustbelt_kg.results import QueryResult, normalise
+from rustbelt_kg.errors import QuerySyntaxError, QueryTooComplex, StoreError
+from rustbelt_kg.results import CollectsStream, ResultStream, normalise
+from rustbelt_kg.sparql import check_query, check_services
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["MemoryStore", "memory_dataset"]
 
 
-class MemoryStore:
+class MemoryStore(CollectsStream):
     """An rdflib ``Dataset`` in memory whose default graph is the union of all graphs."""
 
     def __init__(self) -> None:
@@ -57,11 +58,20 @@ class MemoryStore:
         self.dataset = fresh.dataset
         del old
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        """Run a SPARQL query with rdflib; ``bindings`` go in as ``initBindings``."""
+    def stream(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        services: Iterable[str] = (),
+    ) -> ResultStream:
+        """:meth:`query` as a :class:`ResultStream` (rdflib reads all rows first)."""
+        import rdflib.plugins.sparql
         from pyparsing import ParseBaseException
         from rdflib.plugins.sparql import prepareQuery
 
+        check_services(check_query(sparql), services)
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # FROM <file:...> reads no file
         try:
             prepared = prepareQuery(sparql, initNs=dict(namespaces.PREFIXES))
         except ParseBaseException as error:
@@ -69,6 +79,8 @@ class MemoryStore:
             raise QuerySyntaxError(
                 message, path=None, line=error.lineno, column=error.col
             ) from error
+        except RecursionError as error:
+            raise _too_deep() from error
         except Exception as error:  # rdflib raises plain Exception for unknown prefixes
             raise QuerySyntaxError(str(error), path=None, line=None, column=None) from error
         try:
@@ -76,24 +88,26 @@ class MemoryStore:
                 # rdflib's SPARQL engine calls its own deprecated Dataset methods
                 warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
                 return self._evaluate(prepared, bindings)
+        except RecursionError as error:
+            raise _too_deep() from error
         except Exception as error:
             raise StoreError(f"query failed: {error}") from error
 
-    def _evaluate(self, prepared: Any, bindings: Mapping[str, Node] | None) -> QueryResult:
+    def _evaluate(self, prepared: Any, bindings: Mapping[str, Node] | None) -> ResultStream:
         init: dict[str, Any] = dict(bindings or {})
         answer = self.dataset.query(prepared, initBindings=init)
         if answer.type == "ASK":
-            return QueryResult.ask(bool(answer.askAnswer))
+            return ResultStream("ask", boolean=bool(answer.askAnswer))
         if answer.type == "SELECT":
             names = [str(v) for v in answer.vars or []]
             rows = [{str(k): v for k, v in binding.items()} for binding in answer.bindings]
-            return QueryResult.select(names, rows)
+            return ResultStream.select(names, rows)
         from rdflib import Graph
 
         graph = Graph()
         for triple in answer.graph or []:
             graph.add(tuple(normalise(t) for t in triple))  # type: ignore[arg-type]
-        return QueryResult.of_graph(graph)
+        return ResultStream("graph", graph=graph)
 
     def quads(self, graph: str | None = None) -> Iterator[Quad]:
         """Every quad, or those of one named graph."""
@@ -124,6 +138,13 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _too_deep() -> QueryTooComplex:
+    return QueryTooComplex(
+        "the query is nested too deep for rdflib's SPARQL engine (the memory store)",
+        limit="rdflib recursion",
+    )
 
 
 def memory_dataset(quads: Iterable[Quad]) -> Dataset:

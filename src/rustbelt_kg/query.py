@@ -47,8 +47,15 @@ from rustbelt_kg.errors import (
     UnknownQueryError,
     UsageError,
 )
-from rustbelt_kg.results import QueryResult, normalise, read_expected
-from rustbelt_kg.sparql import QueryShape, has_top_level_order_by, parse_sparql, read_sparql
+from rustbelt_kg.results import QueryResult, ResultStream, normalise, read_expected
+from rustbelt_kg.sparql import (
+    QueryShape,
+    check_query,
+    check_services,
+    has_top_level_order_by,
+    parse_sparql,
+    read_sparql,
+)
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
@@ -73,6 +80,8 @@ __all__ = [
     "run_qc_queries",
     "run_query",
     "run_sparql",
+    "stream_query",
+    "stream_sparql",
 ]
 
 #: Characters an IRI may not contain (RFC 3987): a value with one is refused, never spliced.
@@ -269,13 +278,29 @@ def get_query(project: Project, name: str) -> StoredQuery:
 
 
 def run_query(
-    store: Store, query: StoredQuery, params: Mapping[str, str] | None = None
+    store: Store,
+    query: StoredQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    services: Iterable[str] = (),
 ) -> QueryResult:
     """Run a stored query with ``params`` (text values; defaults fill the rest).
 
     A parameter of a SELECT query that is not one of its result columns is a
-    :class:`UsageError` (the engines would bind it differently, or not at all).
+    :class:`UsageError` (the engines would bind it differently, or not at all). A
+    ``SERVICE`` may call only the endpoints in ``services``.
     """
+    return stream_query(store, query, params, services=services).collect()
+
+
+def stream_query(
+    store: Store,
+    query: StoredQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    services: Iterable[str] = (),
+) -> ResultStream:
+    """:func:`run_query`, with the rows read as they come (:class:`ResultStream`)."""
     bindings = query.bindings(params)
     if query.params and query.shape.form == "select":
         hidden = [p.name for p in query.params if p.name not in query.shape.variables]
@@ -284,7 +309,7 @@ def run_query(
                 f"{query.where}: parameter {', '.join('?' + n for n in hidden)} is not a "
                 "result column; a parameter of a SELECT query must be one of its result columns"
             )
-    return run_sparql(store, query.text, bindings, path=query.where)
+    return stream_sparql(store, query.text, bindings, path=query.where, services=services)
 
 
 def run_sparql(
@@ -293,15 +318,37 @@ def run_sparql(
     bindings: Mapping[str, Node] | None = None,
     *,
     path: Path | str | None = None,
+    services: Iterable[str] = (),
 ) -> QueryResult:
-    """Run a SPARQL text; a syntax error names ``path`` (the file the text came from)."""
+    """Run a SPARQL text; errors name ``path`` (the file the text came from).
+
+    The text is checked before the engine sees it (:func:`check_query`): past a limit it is
+    :class:`~rustbelt_kg.errors.QueryTooComplex`, an update is a :class:`UsageError`, and a
+    ``SERVICE`` to an endpoint not in ``services`` is
+    :class:`~rustbelt_kg.errors.ServiceNotAllowed`.
+    """
+    return stream_sparql(store, text, bindings, path=path, services=services).collect()
+
+
+def stream_sparql(
+    store: Store,
+    text: str,
+    bindings: Mapping[str, Node] | None = None,
+    *,
+    path: Path | str | None = None,
+    services: Iterable[str] = (),
+) -> ResultStream:
+    """:func:`run_sparql`, with the rows read as they come (:class:`ResultStream`)."""
+    where = str(path) if path is not None else None
+    allowed = tuple(services)
+    check_services(check_query(text, path=where), allowed, path=where)
     try:
-        return store.query(text, bindings)
+        return store.stream(text, bindings, services=allowed)
     except QuerySyntaxError as error:
-        if path is None or error.path is not None:
+        if where is None or error.path is not None:
             raise
         raise QuerySyntaxError(
-            error.message, path=path, line=error.line, column=error.column
+            error.message, path=where, line=error.line, column=error.column
         ) from error
 
 

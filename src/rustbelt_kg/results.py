@@ -22,10 +22,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rdflib.term import BNode, Literal, Node, URIRef
 
@@ -41,13 +41,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESULT_FORMATS",
+    "Answer",
+    "CollectsStream",
     "QueryResult",
     "ResultFormat",
+    "ResultStream",
     "normalise",
     "parse_json_result",
     "read_expected",
     "render",
     "to_json",
+    "write_answer",
     "write_expected",
 ]
 
@@ -106,6 +110,60 @@ class QueryResult:
         return len(self.rows) if self.kind == "select" else int(bool(self.boolean))
 
 
+@dataclass
+class ResultStream:
+    """An answer whose rows are read once, as the engine gives them (what
+    :meth:`Store.stream <rustbelt_kg.store.Store>` returns): the same fields as
+    :class:`QueryResult`, but ``rows`` is an iterator, so a large table never sits in memory.
+    :meth:`collect` makes the :class:`QueryResult`."""
+
+    kind: str
+    vars: list[str] = field(default_factory=list)
+    rows: Iterator[Row] = field(default_factory=lambda: iter(()))
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    @classmethod
+    def select(cls, vars: Sequence[str], rows: Iterable[Mapping[str, Node | None]]) -> ResultStream:
+        """A table read lazily; literals are normalised as they pass."""
+        normalised = ({k: normalise(v) for k, v in row.items() if v is not None} for row in rows)
+        return cls("select", vars=list(vars), rows=normalised)
+
+    @classmethod
+    def of(cls, result: QueryResult) -> ResultStream:
+        """The stream over a :class:`QueryResult` already in memory."""
+        return cls(result.kind, list(result.vars), iter(result.rows), result.boolean, result.graph)
+
+    def collect(self) -> QueryResult:
+        """Read every row: the :class:`QueryResult`."""
+        if self.kind == "select":
+            return QueryResult("select", vars=list(self.vars), rows=list(self.rows))
+        return QueryResult(self.kind, boolean=self.boolean, graph=self.graph)
+
+
+#: What the writers read: a :class:`QueryResult` or a :class:`ResultStream`.
+Answer = QueryResult | ResultStream
+
+
+class CollectsStream:
+    """For a store: :meth:`query` is :meth:`stream` with every row read."""
+
+    def stream(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
+        services: Iterable[str] = (),
+    ) -> ResultStream:
+        raise NotImplementedError
+
+    def query(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
+        services: Iterable[str] = (),
+    ) -> QueryResult:
+        """Run a SPARQL query: :meth:`stream`, collected. The text is checked first
+        (:func:`~rustbelt_kg.sparql.check_query`: limits, no update, a ``SERVICE`` only to
+        an endpoint in ``services``)."""
+        return self.stream(sparql, bindings, services=services).collect()
+
+
 # -- SPARQL 1.1 Query Results JSON -------------------------------------------------------
 
 
@@ -124,17 +182,34 @@ def _json_term(term: Node) -> dict[str, str]:
     raise UsageError(f"cannot write {term!r} as a SPARQL result term")
 
 
-def to_json(result: QueryResult) -> str:
+def to_json(result: Answer) -> str:
     """The canonical SPARQL-JSON text of a table or boolean (sorted keys, 2-space indent)."""
-    doc: dict[str, Any]
+    out = io.StringIO()
+    _write_json(result, out)
+    return out.getvalue()
+
+
+def _indented(doc: object, by: int) -> str:
+    """``doc`` as canonical JSON, its lines after the first indented by ``by`` spaces."""
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * by)
+
+
+def _write_json(result: Answer, out: TextIO) -> None:
+    """Canonical SPARQL-JSON, one binding at a time: the same text as ``json.dumps`` of the
+    whole document with ``indent=2, sort_keys=True``."""
     if result.kind == "ask":
-        doc = {"head": {}, "boolean": bool(result.boolean)}
-    elif result.kind == "select":
-        bindings = [{k: _json_term(v) for k, v in row.items()} for row in result.rows]
-        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    else:
+        out.write(_indented({"head": {}, "boolean": bool(result.boolean)}, 0) + "\n")
+        return
+    if result.kind != "select":
         raise UsageError("a CONSTRUCT or DESCRIBE result is a graph: use an RDF format")
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    out.write('{\n  "head": ' + _indented({"vars": list(result.vars)}, 2))
+    out.write(',\n  "results": {\n    "bindings": [')
+    separator = "\n      "
+    for row in result.rows:
+        out.write(separator + _indented({k: _json_term(v) for k, v in row.items()}, 6))
+        separator = ",\n      "
+    out.write("]\n  }\n}\n" if separator == "\n      " else "\n    ]\n  }\n}\n")
 
 
 def _from_json_term(value: Mapping[str, str]) -> Node:
@@ -187,29 +262,23 @@ def write_expected(result: QueryResult, path: Path) -> None:
 # -- the other result formats ------------------------------------------------------------
 
 
-def _write_json(result: QueryResult, out: TextIO) -> None:
-    out.write(to_json(result))
-
-
 def _csv_value(term: Node | None) -> str:
     if term is None:
         return ""
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
-def _write_csv(result: QueryResult, out: TextIO) -> None:
+def _write_csv(result: Answer, out: TextIO) -> None:
     if result.kind == "ask":
         out.write("true\r\n" if result.boolean else "false\r\n")
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(result.vars)
     for row in result.rows:
         writer.writerow([_csv_value(row.get(var)) for var in result.vars])
-    out.write(buffer.getvalue())
 
 
-def _write_tsv(result: QueryResult, out: TextIO) -> None:
+def _write_tsv(result: Answer, out: TextIO) -> None:
     if result.kind == "ask":
         out.write("true\n" if result.boolean else "false\n")
         return
@@ -231,7 +300,7 @@ def _xml_term(term: Node) -> str:
     return f"<literal>{xml_escape(str(term))}</literal>"
 
 
-def _write_xml(result: QueryResult, out: TextIO) -> None:
+def _write_xml(result: Answer, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write('<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n  <head>\n')
     for var in result.vars:
@@ -263,14 +332,16 @@ def _display(term: Node) -> str:
 _MIN_COLUMN = 14
 
 
-def _write_table(result: QueryResult, out: TextIO) -> None:
+def _write_table(answer: Answer, out: TextIO) -> None:
+    """A rich table (for a person at a terminal: all rows are read before it is drawn)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=out, soft_wrap=False)
-    if result.kind == "ask":
-        console.print("yes" if result.boolean else "no")
+    if answer.kind == "ask":
+        console.print("yes" if answer.boolean else "no")
         return
+    result = answer if isinstance(answer, QueryResult) else answer.collect()
     if console.width < _MIN_COLUMN * len(result.vars):  # too narrow: one record per row
         for i, row in enumerate(result.rows, 1):
             record = Table.grid(padding=(0, 2))
@@ -295,11 +366,11 @@ class ResultFormat(ResultFormatInfo):
     """A format for SELECT and ASK results (its row of :data:`catalog.RESULT_FORMAT_INFO`)
     and its writer."""
 
-    write: Callable[[QueryResult, TextIO], None]
+    write: Callable[[Answer, TextIO], None]
 
 
 #: The writer of each result format, by name.
-_WRITERS: dict[str, Callable[[QueryResult, TextIO], None]] = {
+_WRITERS: dict[str, Callable[[Answer, TextIO], None]] = {
     "table": _write_table,
     "csv": _write_csv,
     "tsv": _write_tsv,
@@ -314,12 +385,18 @@ RESULT_FORMATS: dict[str, ResultFormat] = {
 }
 
 
-def render(result: QueryResult, format: str) -> str:
-    """``result`` written in the result format called ``format``, as a string."""
+def write_answer(result: Answer, format: str, out: TextIO) -> None:
+    """Write a table or boolean to ``out`` in the result format called ``format``; a
+    :class:`ResultStream` is written row by row as its rows come (except ``table``)."""
     if format not in RESULT_FORMATS:
         raise UsageError(f"unknown result format {format!r}; known: {', '.join(RESULT_FORMATS)}")
     if result.kind == "graph":
         raise UsageError("a CONSTRUCT or DESCRIBE result is a graph: use an RDF format")
-    out = io.StringIO()
     RESULT_FORMATS[format].write(result, out)
+
+
+def render(result: Answer, format: str) -> str:
+    """``result`` written in the result format called ``format``, as a string."""
+    out = io.StringIO()
+    write_answer(result, format, out)
     return out.getvalue()

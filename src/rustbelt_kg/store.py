@@ -35,8 +35,8 @@ from rustbelt_kg.catalog import STORE_HELP
 from rustbelt_kg.errors import StoreError, UsageError
 from rustbelt_kg.livedir import LiveDir
 from rustbelt_kg.memory_store import MemoryStore, memory_dataset
-from rustbelt_kg.results import QueryResult, normalise
-from rustbelt_kg.sparql import query_syntax_error
+from rustbelt_kg.results import CollectsStream, QueryResult, ResultStream, normalise
+from rustbelt_kg.sparql import check_query, check_services, query_syntax_error
 from rustbelt_kg.terms import (
     Quad,
     from_oxigraph,
@@ -71,7 +71,14 @@ class Store(Protocol):
     def add_quads(self, quads: Iterable[Quad]) -> None: ...  # one transaction
     def replace_all(self, quads: Iterable[Quad]) -> None: ...  # atomic swap of all content
     def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
+    def query(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
+        services: Iterable[str] = (),
+    ) -> QueryResult: ...
+    def stream(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
+        services: Iterable[str] = (),
+    ) -> ResultStream: ...  # rows read as they come
     def quads(self, graph: str | None = None) -> Iterator[Quad]: ...
     def named_graphs(self) -> list[str]: ...
     def __len__(self) -> int: ...
@@ -100,7 +107,18 @@ def _with_union(quads: Iterable[Quad]) -> Iterator[ox.Quad]:
         yield ox.Quad(subject, predicate, value, default)  # type: ignore[arg-type]
 
 
-class OxigraphStore:
+def _solutions(answer: ox.QuerySolutions, names: list[str]) -> Iterator[dict[str, Node | None]]:
+    """The rows of ``answer`` as rdflib terms, one at a time; an engine error while they are
+    read (a failed ``SERVICE``) is a :class:`StoreError`."""
+    try:
+        for solution in answer:
+            yield {n: from_oxigraph(t) for n, t in zip(names, solution, strict=True)
+                   if t is not None}
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"query failed: {error}") from error
+
+
+class OxigraphStore(CollectsStream):
     """An embedded Oxigraph store, on disk at ``path`` (a symlink) or in memory.
 
     ``read_only`` opens the live directory without a write lock (many readers, also while
@@ -233,8 +251,15 @@ class OxigraphStore:
             return contextlib.nullcontext()
         return self._live.locked()
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        """Run a SPARQL query over the union graph; ``bindings`` are substituted by the engine."""
+    def stream(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        services: Iterable[str] = (),
+    ) -> ResultStream:
+        """:meth:`query`, with the rows of a SELECT read as they come."""
+        check_services(check_query(sparql), services)
         substitutions: dict[ox.Variable, Any] = {
             ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
         }
@@ -247,21 +272,16 @@ class OxigraphStore:
                 substitutions=substitutions or None,
             )
             if isinstance(answer, ox.QueryBoolean):
-                return QueryResult.ask(bool(answer))
+                return ResultStream("ask", boolean=bool(answer))
             if isinstance(answer, ox.QuerySolutions):
                 names = [v.value for v in answer.variables]
-                rows = [
-                    {n: from_oxigraph(t) for n, t in zip(names, solution, strict=True)
-                     if t is not None}
-                    for solution in answer
-                ]
-                return QueryResult.select(names, rows)
+                return ResultStream.select(names, _solutions(answer, names))
             from rdflib import Graph
 
             graph = Graph()
             for triple in answer:
                 graph.add(tuple(normalise(from_oxigraph(t)) for t in triple))  # type: ignore[arg-type]
-            return QueryResult.of_graph(graph)
+            return ResultStream("graph", graph=graph)
         except SyntaxError as error:
             raise query_syntax_error(error) from error
         except (OSError, RuntimeError) as error:

@@ -15,15 +15,18 @@ receive the :class:`App` as ``ctx.obj`` like the others.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from rustbelt_kg import __version__
+from rustbelt_kg.bounded import DEFAULT_TIMEOUT, Work
 from rustbelt_kg.catalog import (
     RDF_FORMAT_INFO,
     RESULT_FORMAT_INFO,
@@ -231,20 +234,25 @@ FORMAT_HELP = (
 )
 
 
-def _write_result(result: Any, format: str | None) -> None:
-    from rustbelt_kg.export import serialize
-    from rustbelt_kg.results import render
+def _result_format(format: str | None) -> str:
+    """The format asked for, else ``table`` on a terminal and ``tsv`` when piped."""
+    if format is not None:
+        return format
+    return "table" if sys.stdout.isatty() else "tsv"
 
-    if format is None:
-        format = "table" if sys.stdout.isatty() else "tsv"
+
+def _write_result(result: Any, format: str, out: TextIO) -> None:
+    from rustbelt_kg.export import serialize
+    from rustbelt_kg.results import write_answer
+
     if result.kind == "graph":
         quads = [(s, p, o, None) for s, p, o in result.graph]
-        _emit(serialize(quads, _GRAPH_FORMAT.get(format, format)))
+        out.write(serialize(quads, _GRAPH_FORMAT.get(format, format)))
         return
     if format in RDF_FORMAT_INFO and format not in RESULT_FORMAT_INFO:
         raise UsageError(f"{format} is an RDF format; a SELECT or ASK result needs one of "
                          + ", ".join(RESULT_FORMAT_INFO))
-    _emit(render(result, format))
+    write_answer(result, format, out)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -253,8 +261,40 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
         name, equals, value = pair.partition("=")
         if not equals or not name.strip():
             raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        if name.strip() in params:
+            raise UsageError(f"--param {name.strip()} is given twice; give each parameter once")
         params[name.strip()] = value
     return params
+
+
+def _bounded(work: Work, timeout: float, format: str) -> None:
+    """Run ``work`` (which opens the store, then writes to its stream) in a child process
+    that is stopped after ``timeout`` seconds (:func:`rustbelt_kg.bounded.run_bounded`)."""
+    from rustbelt_kg.bounded import run_bounded
+
+    terminal = format == "table" and sys.stdout.isatty()
+    columns = shutil.get_terminal_size().columns
+
+    def child(out: TextIO, started: Callable[[], None]) -> None:
+        if terminal:  # the child writes into a pipe: let rich draw for the terminal
+            os.environ.setdefault("COLUMNS", str(columns))
+            os.environ.setdefault("FORCE_COLOR", "1")
+        work(out, started)
+
+    run_bounded(child, sys.stdout, timeout=timeout)
+
+
+TIMEOUT_OPTION = click.option(
+    "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+    metavar="SECONDS",
+    help="Stop the query after this many seconds (0: no limit) and exit 6. Time spent "
+    "waiting for the reader of the output does not count.",
+)
+ALLOW_SERVICE_OPTION = click.option(
+    "--allow-service", "services", multiple=True, metavar="URL",
+    help="Let a SERVICE in the query call this endpoint (repeatable; the IRI as written in "
+    "the query). Any other SERVICE is refused (exit 2).",
+)
 
 
 @cli.command("queries")
@@ -288,30 +328,45 @@ def list_stored_queries(app: App) -> None:
 @cli.command()
 @click.argument("name")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a parameter of the query (repeatable); IRIs as rb:x or <iri>.")
+              help="Bind a parameter of the query (repeatable, once per name); IRIs as rb:x "
+              "or <iri>.")
 @click.option("--format", "-f", "format", type=click.Choice(_format_choices()), help=FORMAT_HELP)
 @click.option("--check", "check_expected", is_flag=True,
               help="Compare the answer with queries/NAME.srj; exit 1 when they differ.")
 @click.option("--write-expected", is_flag=True,
               help="Write the answer (with the default parameters) to queries/NAME.srj.")
+@TIMEOUT_OPTION
+@ALLOW_SERVICE_OPTION
 @pass_app
 def query(app: App, name: str, params: tuple[str, ...], format: str | None,
-          check_expected: bool, write_expected: bool) -> None:
+          check_expected: bool, write_expected: bool, timeout: float,
+          services: tuple[str, ...]) -> None:
     """Run the stored query NAME (see `rustbelt-kg queries`)."""
-    from rustbelt_kg.errors import QueryMismatch
-    from rustbelt_kg.query import compare_results, get_query, run_query
+    from rustbelt_kg.query import get_query
 
     stored = get_query(app.project(), name)
     if write_expected and params:
         raise UsageError("--write-expected records the answer for the default parameters")
-    result = run_query(app.store(), stored, _parse_params(params))
-    if write_expected:
-        from rustbelt_kg.results import write_expected as write
+    values = _parse_params(params)
+    result_format = _result_format(format)
 
-        write(result, stored.expected_path)
-        _emit(f"{name}: wrote {stored.expected_path.name} ({len(result)} row(s))\n")
-        return
-    if check_expected:
+    def work(out: TextIO, started: Callable[[], None]) -> None:
+        from rustbelt_kg.errors import QueryMismatch
+        from rustbelt_kg.query import compare_results, run_query, stream_query
+
+        store = app.store()
+        started()
+        if not (write_expected or check_expected):
+            answer = stream_query(store, stored, values, services=services)
+            _write_result(answer, result_format, out)
+            return
+        result = run_query(store, stored, values, services=services)
+        if write_expected:
+            from rustbelt_kg.results import write_expected as write
+
+            write(result, stored.expected_path)
+            out.write(f"{name}: wrote {stored.expected_path.name} ({len(result)} row(s))\n")
+            return
         from rustbelt_kg.results import read_expected
 
         if not stored.expected_path.is_file():
@@ -320,32 +375,47 @@ def query(app: App, name: str, params: tuple[str, ...], format: str | None,
                                       ordered=stored.ordered)
         if differences:
             raise QueryMismatch(f"{name}: " + "\n  ".join(["differs from its .srj:", *differences]))
-        _emit(f"{name}: matches {stored.expected_path.name}\n")
-        return
-    _write_result(result, format)
+        out.write(f"{name}: matches {stored.expected_path.name}\n")
+
+    _bounded(work, timeout, result_format)
 
 
 @cli.command()
 @click.argument("query_text", metavar="QUERY_OR_@FILE")
 @click.option("--format", "-f", "format", type=click.Choice(_format_choices()), help=FORMAT_HELP)
+@TIMEOUT_OPTION
+@ALLOW_SERVICE_OPTION
 @pass_app
-def sparql(app: App, query_text: str, format: str | None) -> None:
+def sparql(app: App, query_text: str, format: str | None, timeout: float,
+           services: tuple[str, ...]) -> None:
     """Run an ad-hoc SPARQL query: the text itself, @FILE, or - for stdin.
 
-    Prefixes of the project (rb:, rbo:, claim:, ...) need no PREFIX lines.
+    Prefixes of the project (rb:, rbo:, claim:, ...) need no PREFIX lines. Updates are
+    refused; so is a SERVICE call unless its endpoint is given with --allow-service.
     """
-    from rustbelt_kg.query import read_sparql, run_sparql
+    from rustbelt_kg.sparql import MAX_QUERY_SIZE, read_sparql
 
     path: str | None = None
     if query_text == "-":
-        query_text, path = sys.stdin.read(), "<stdin>"
+        query_text, path = sys.stdin.read(MAX_QUERY_SIZE + 1), "<stdin>"
     elif query_text.startswith("@"):
         path = query_text[1:]
         try:
             query_text = read_sparql(Path(path), path)  # not UTF-8: a syntax error, exit 3
         except OSError as error:
             raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
-    _write_result(run_sparql(app.store(), query_text, path=path), format)
+    app.project()
+    result_format = _result_format(format)
+
+    def work(out: TextIO, started: Callable[[], None]) -> None:
+        from rustbelt_kg.query import stream_sparql
+
+        store = app.store()
+        started()
+        answer = stream_sparql(store, query_text, path=path, services=services)
+        _write_result(answer, result_format, out)
+
+    _bounded(work, timeout, result_format)
 
 
 # -- export, describe, stats ----------------------------------------------------------------
