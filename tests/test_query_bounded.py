@@ -19,7 +19,7 @@ from rdflib import Literal, URIRef
 
 from rustbelt_kg.bounded import run_bounded
 from rustbelt_kg.cli import cli
-from rustbelt_kg.errors import QueryMismatch, QueryTimeout, StoreError
+from rustbelt_kg.errors import OutputError, QueryMismatch, QueryTimeout, StoreError
 from rustbelt_kg.load import load_quads
 from rustbelt_kg.project import Project
 from rustbelt_kg.results import RESULT_FORMATS, ResultStream, write_answer
@@ -116,6 +116,16 @@ def test_errors_in_the_child_come_back_with_their_class_and_exit_code() -> None:
         run_bounded(mismatch, out, timeout=30)
     assert raised.value.exit_code == 1
     assert out.getvalue() == "partial\n"
+
+
+def test_errors_in_the_child_come_back_with_the_attributes_they_were_raised_with() -> None:
+    def unwritable(out: TextIO, started: Callable[[], None]) -> None:
+        raise OutputError("/tmp/answer.srj", "Is a directory")
+
+    with pytest.raises(OutputError) as raised:
+        run_bounded(unwritable, io.StringIO(), timeout=30)
+    assert (raised.value.path, raised.value.reason) == ("/tmp/answer.srj", "Is a directory")
+    assert str(raised.value) == "cannot write /tmp/answer.srj: Is a directory"
 
 
 def test_an_engine_crash_in_the_child_is_an_error_not_a_crash() -> None:

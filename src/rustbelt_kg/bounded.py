@@ -91,7 +91,8 @@ def _child(work: Work, data_fd: int, status_fd: int) -> None:
     except BrokenPipeError:
         send({"done": True})
     except RustbeltError as error:
-        send({"error": type(error).__name__, "message": str(error), "exit": error.exit_code})
+        send({"error": type(error).__name__, "message": str(error), "exit": error.exit_code,
+              "attributes": _plain_attributes(error)})
     except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
         send({"internal": type(error).__name__, "message": str(error)})
     finally:
@@ -159,6 +160,16 @@ def _reap(pid: int) -> int:
     return os.WTERMSIG(code) if os.WIFSIGNALED(code) else 0
 
 
+def _plain_attributes(error: BaseException) -> dict[str, object]:
+    """The attributes of ``error`` that survive JSON as they are (``path``, ``line``, ...)."""
+    plain = (str, int, float, bool, type(None))
+    return {
+        name: value for name, value in vars(error).items()
+        if isinstance(value, plain)
+        or (isinstance(value, list) and all(isinstance(v, plain) for v in value))
+    }
+
+
 def _raise_from(status: dict[str, object], crash: int) -> None:
     """Raise again in this process what the child reported; nothing if it was done."""
     if status.get("done"):
@@ -170,6 +181,9 @@ def _raise_from(status: dict[str, object], crash: int) -> None:
             cls = RustbeltError
         error = cls.__new__(cls)
         Exception.__init__(error, message)
+        attributes = status.get("attributes")
+        if isinstance(attributes, dict):
+            vars(error).update(attributes)  # path, line, limit ...: the error as it was raised
         error.exit_code = int(str(status.get("exit", cls.exit_code)))
         raise error
     if "internal" in status:
