@@ -167,6 +167,10 @@ def test_syntax_errors_of_listed_queries_name_the_file_inside_the_project(
         ("PREFIX ex: <urn:x:>\nASK { ex:a ?p ?o }", QueryShape("ask")),
         ("CONSTRUCT WHERE { ?s ?p ?o }", QueryShape("graph")),
         ("# DESCRIBE\nDESCRIBE rb:wan-long", QueryShape("graph")),
+        # well-formed, though Oxigraph implements no such function: running it is what fails
+        ("SELECT ?x { BIND(<urn:x:f>(1) AS ?x) }", QueryShape("select")),
+        ("CONSTRUCT { ?s ?p ?x } WHERE { ?s ?p ?o BIND(<urn:x:f>(?o) AS ?x) }",
+         QueryShape("graph")),
     ],
 )
 def test_parsing_a_query_tells_its_form_and_columns_without_data(
