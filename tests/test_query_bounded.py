@@ -179,3 +179,32 @@ def test_writers_take_rows_one_by_one_from_a_stream(format: str) -> None:
     with pytest.raises(BrokenPipeError):
         write_answer(ResultStream.select(["s", "o"], rows()), format, ClosedAfter(5000))
     assert 0 < taken < 1000  # rows are short: 5,000 characters hold a few hundred
+
+
+def test_preparing_a_query_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rustbelt_kg import sparql
+
+    monkeypatch.setattr(sparql, "PARSE_TIMEOUT", 1.0)
+    before = _children()
+    slow = "SELECT * { ?s ?p ?o " + " ".join(f"OPTIONAL {{ ?s ?p ?o{i} }}" for i in range(400))
+    with pytest.raises(QueryTimeout, match=r"slow\.rq: preparing the query took longer than 1 s"):
+        sparql.parse_sparql(slow + " }", path="slow.rq")
+    assert _children() <= before
+
+
+def test_a_syntax_error_found_in_the_child_keeps_its_file_line_and_column() -> None:
+    from rustbelt_kg.errors import QuerySyntaxError
+    from rustbelt_kg.sparql import parse_sparql
+
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_sparql("SELECT *\nWHERE { ?s ?p }", path="bad.rq")
+    error = raised.value
+    assert (error.path, error.line, error.exit_code) == ("bad.rq", 2, 3)
+    assert error.column is not None and str(error).startswith("bad.rq:2:")
+
+
+def test_text_from_the_child_arrives_whole_across_pipe_chunks() -> None:
+    from rustbelt_kg.bounded import call_bounded
+
+    text = "é€𝄞" * 50000  # 450,000 bytes: characters cut at every chunk boundary
+    assert call_bounded(lambda: text, timeout=30) == text

@@ -20,6 +20,7 @@ twice. Where :func:`os.fork` does not exist, the work runs in this process, unbo
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import json
@@ -33,7 +34,7 @@ from typing import TextIO
 from rustbelt_kg import errors
 from rustbelt_kg.errors import QueryTimeout, RustbeltError, StoreError
 
-__all__ = ["DEFAULT_TIMEOUT", "Work", "run_bounded"]
+__all__ = ["DEFAULT_TIMEOUT", "Work", "call_bounded", "run_bounded"]
 
 #: Seconds a query may run unless ``--timeout`` says otherwise.
 DEFAULT_TIMEOUT = 30.0
@@ -42,6 +43,7 @@ DEFAULT_TIMEOUT = 30.0
 Work = Callable[[TextIO, Callable[[], None]], None]
 
 _CHUNK = 65536
+Decoder = codecs.IncrementalDecoder
 
 
 def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
@@ -92,7 +94,7 @@ def _child(work: Work, data_fd: int, status_fd: int) -> None:
         send({"done": True})
     except RustbeltError as error:
         send({"error": type(error).__name__, "message": str(error), "exit": error.exit_code,
-              "attributes": _plain_attributes(error)})
+              "attributes": _plain(vars(error))})
     except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
         send({"internal": type(error).__name__, "message": str(error)})
     finally:
@@ -104,6 +106,7 @@ def _supervise(
 ) -> dict[str, object]:
     """Copy the child's output to ``out`` until it ends or its time is up; its last status."""
     binary = getattr(out, "buffer", None)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     selector = selectors.DefaultSelector()
     selector.register(data_fd, selectors.EVENT_READ, "data")
     selector.register(status_fd, selectors.EVENT_READ, "status")
@@ -124,7 +127,7 @@ def _supervise(
                 selector.unregister(key.fd)
             elif key.data == "data":
                 began = time.monotonic()
-                _copy(chunk, out, binary)
+                _copy(chunk, out, binary, decoder)
                 if deadline is not None:  # waiting for the reader is not query time
                     deadline += time.monotonic() - began
             else:
@@ -137,13 +140,38 @@ def _supervise(
     return status
 
 
-def _copy(chunk: bytes, out: TextIO, binary: io.BufferedIOBase | None) -> None:
+def _copy(chunk: bytes, out: TextIO, binary: io.BufferedIOBase | None, decoder: Decoder) -> None:
     if binary is not None:
         binary.write(chunk)
         binary.flush()
-    else:
-        out.write(chunk.decode("utf-8"))
+    else:  # a character cut in two by the pipe waits for its second half
+        out.write(decoder.decode(chunk))
         out.flush()
+
+
+def _plain(attributes: dict[str, object]) -> dict[str, object]:
+    """The attributes of an error that JSON carries as they are (paths, lines, names)."""
+    plain = {}
+    for name, value in attributes.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        plain[name] = value
+    return plain
+
+
+def call_bounded(compute: Callable[[], str], *, timeout: float | None) -> str:
+    """The text ``compute()`` returns, computed in a child process killed after ``timeout``
+    seconds (:class:`~rustbelt_kg.errors.QueryTimeout`); its errors are raised here."""
+    out = io.StringIO()
+
+    def work(stream: TextIO, started: Callable[[], None]) -> None:
+        started()
+        stream.write(compute())
+
+    run_bounded(work, out, timeout=timeout)
+    return out.getvalue()
 
 
 def _kill(pid: int) -> None:
@@ -160,16 +188,6 @@ def _reap(pid: int) -> int:
     return os.WTERMSIG(code) if os.WIFSIGNALED(code) else 0
 
 
-def _plain_attributes(error: BaseException) -> dict[str, object]:
-    """The attributes of ``error`` that survive JSON as they are (``path``, ``line``, ...)."""
-    plain = (str, int, float, bool, type(None))
-    return {
-        name: value for name, value in vars(error).items()
-        if isinstance(value, plain)
-        or (isinstance(value, list) and all(isinstance(v, plain) for v in value))
-    }
-
-
 def _raise_from(status: dict[str, object], crash: int) -> None:
     """Raise again in this process what the child reported; nothing if it was done."""
     if status.get("done"):
@@ -181,9 +199,7 @@ def _raise_from(status: dict[str, object], crash: int) -> None:
             cls = RustbeltError
         error = cls.__new__(cls)
         Exception.__init__(error, message)
-        attributes = status.get("attributes")
-        if isinstance(attributes, dict):
-            vars(error).update(attributes)  # path, line, limit ...: the error as it was raised
+        error.__dict__.update(status.get("attributes") or {})  # type: ignore[call-overload]
         error.exit_code = int(str(status.get("exit", cls.exit_code)))
         raise error
     if "internal" in status:

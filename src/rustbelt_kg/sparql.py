@@ -22,12 +22,19 @@ from typing import NamedTuple
 import pyoxigraph as ox
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import QuerySyntaxError, QueryTooComplex, ServiceNotAllowed, UsageError
+from rustbelt_kg.errors import (
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooComplex,
+    ServiceNotAllowed,
+    UsageError,
+)
 
 __all__ = [
     "MAX_NESTING",
     "MAX_OPERATORS",
     "MAX_QUERY_SIZE",
+    "PARSE_TIMEOUT",
     "QueryShape",
     "QueryText",
     "check_query",
@@ -102,9 +109,32 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
     :class:`QuerySyntaxError` naming ``path``. The query is prepared against an empty store
     with every ``SERVICE`` pointed at :data:`_NO_SERVICE` (Oxigraph calls a service as soon
     as a query is prepared); an ASK, which Oxigraph answers at once, is prepared as the
-    SELECT with the same pattern.
+    SELECT with the same pattern. Preparing runs in a child process stopped after
+    :data:`PARSE_TIMEOUT` seconds (:class:`~rustbelt_kg.errors.QueryTimeout`): Oxigraph's
+    planner takes time that grows steeply with the number of patterns (24 s for 250
+    ``OPTIONAL``, minutes for 500 triple patterns), data or not.
     """
+    from rustbelt_kg.bounded import call_bounded
+
     read = check_query(text, path=path)
+    try:
+        found = call_bounded(lambda: _prepare(text, read, path), timeout=PARSE_TIMEOUT)
+    except QueryTimeout as error:
+        raise QueryTimeout(
+            f"{path or '<input>'}: preparing the query took longer than {PARSE_TIMEOUT:g} s; "
+            "split it, or use fewer OPTIONAL and triple patterns in one group",
+            limit="PARSE_TIMEOUT",
+        ) from error
+    form, _, variables = found.partition(" ")
+    return QueryShape(form, tuple(variables.split()))
+
+
+#: Seconds Oxigraph may take to prepare a query that is only parsed.
+PARSE_TIMEOUT = 20.0
+
+
+def _prepare(text: str, read: QueryText, path: str | None) -> str:
+    """The form and the result columns of ``text``, as ``"select a b"``, from Oxigraph."""
     edits = [(start, end, _NO_SERVICE) for start, end in read.service_spans]
     if read.form == "ask" and _pattern_follows(text[read.form_at + 3 :]):
         edits.append((read.form_at, read.form_at + 3, _ASK_AS_SELECT))
@@ -120,12 +150,12 @@ def parse_sparql(text: str, *, path: str | None = None) -> QueryShape:
     except (OSError, RuntimeError):
         # It parsed; Oxigraph refused to prepare it (a function it does not implement, say).
         # Running it fails with the engine's message; the form is what the text says.
-        return QueryShape({"construct": "graph", "describe": "graph"}.get(read.form, read.form))
+        return {"construct": "graph", "describe": "graph"}.get(read.form, read.form)
     if read.form == "ask" or isinstance(answer, ox.QueryBoolean):
-        return QueryShape("ask")
+        return "ask"
     if isinstance(answer, ox.QuerySolutions):
-        return QueryShape("select", tuple(v.value for v in answer.variables))
-    return QueryShape("graph")
+        return " ".join(["select", *(v.value for v in answer.variables)])
+    return "graph"
 
 
 #: What stands for ``ASK`` while a query is only parsed: same grammar after it, lazy.
