@@ -397,3 +397,14 @@ def test_describe_shows_the_status_of_each_claim(built_project) -> None:  # type
     assert [fact.statuses for fact in investor] == [
         {"https://w3id.org/rustbelt-kg/claim/ke-dongyue-investor": "ambiguous reading"}
     ]
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "1e308", "-1", "soon"])
+def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_a_usage_error(
+    built: Project, seconds: str
+) -> None:
+    for command in (["sparql", "ASK { ?s ?p ?o }"], ["query", "people"], ["link", "--todo"]):
+        result = run(built, *command[:1], "--timeout", seconds, *command[1:])
+        assert result.exit_code == 2, (command, result.output)
+        assert "is not a number of seconds" in result.stderr
+        assert "internal error" not in result.stderr

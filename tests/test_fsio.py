@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from test_build import FakeValidation
 
 from rustbelt_kg import build as build_module
+from rustbelt_kg import fsio
 from rustbelt_kg.cli import cli
 from rustbelt_kg.errors import OutputError
 from rustbelt_kg.fsio import atomic_write
@@ -265,3 +266,30 @@ def test_help_into_a_full_standard_output_is_a_clear_cannot_write_error() -> Non
                               text=True, timeout=60)
     assert (done.returncode, done.stderr) == (
         5, "error: cannot write standard output: No space left on device\n")
+
+
+def test_writing_onto_a_fifo_that_no_process_reads_fails_instead_of_waiting_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fsio, "FIFO_READER_WAIT", 0.2)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="it is a FIFO that no process read within 0.2 s"):
+        atomic_write(fifo, _write("nobody listens\n"))
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_a_folder_given_as_the_output_is_refused_with_exit_5_as_documented(
+    tiny_project: Project, tmp_path: Path
+) -> None:
+    folder = tmp_path / "graph.ttl"
+    folder.mkdir()
+    (tmp_path / "link.ttl").symlink_to(folder)
+    for output in (folder, tmp_path / "link.ttl"):
+        for command in (["export", "-o", str(output)], ["validate", "--report", str(output)]):
+            result = CliRunner().invoke(
+                cli, ["--project", str(tiny_project.root), "--store", "memory", *command])
+            assert result.exit_code == 5, (command, result.output)
+            assert f"cannot write {output}: it is a folder; give a file name" in result.stderr
+    assert folder.is_dir() and not any(folder.iterdir())

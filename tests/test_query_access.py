@@ -93,6 +93,8 @@ QUERIES = {
     "SERVICE": "SELECT * {{ SERVICE <{iri}> {{ ?s ?p ?o }} }}",
     "SERVICE SILENT": "SELECT * {{ ?x ?y ?z SERVICE SILENT <{iri}> {{ ?s ?p ?o }} }} LIMIT 1",
     "ASK FROM": "ASK FROM <{iri}> {{ ?s ?p ?o }}",
+    # a code point escape spells SERVICE; rdflib expands it before parsing (SPARQL 1.1, 19.2)
+    "SERVICE escaped": "SELECT * {{ \\u0053ERVICE <{iri}> {{ ?s ?p ?o }} }}",
 }
 
 

@@ -29,6 +29,7 @@ import os
 import secrets
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -107,11 +108,34 @@ def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     _replace(path, path, write, mode)
 
 
+#: Seconds a write onto a FIFO waits for a process to open it for reading.
+FIFO_READER_WAIT = 5.0
+
+
 def _write_into(path: Path, write: Callable[[TextIO], object]) -> None:
-    """Write straight into a device or a FIFO: no temporary file, no rename, no truncation."""
+    """Write straight into a device or a FIFO: no temporary file, no rename, no truncation.
+
+    A FIFO that no process opens for reading within :data:`FIFO_READER_WAIT` seconds is an
+    :class:`OutputError`, not a wait for a reader that may never come (the open is
+    non-blocking and retried; once open, the writes block as usual).
+    """
+    deadline = time.monotonic() + FIFO_READER_WAIT
+    while True:
+        try:
+            # no O_CREAT: never a new file in the node's place
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as error:
+            if error.errno != errno.ENXIO:
+                raise OutputError(path, _reason(error)) from error
+            if time.monotonic() >= deadline:
+                raise OutputError(
+                    path, f"it is a FIFO that no process read within {FIFO_READER_WAIT:g} s; "
+                    "start the reader first") from error
+            time.sleep(0.05)
     try:
-        fd = os.open(path, os.O_WRONLY)  # no O_CREAT: never a new file in the node's place
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            os.set_blocking(fd, True)
             write(out)
     except OSError as error:
         raise OutputError(path, _reason(error)) from error

@@ -330,8 +330,27 @@ class QueryText:
     service_spans: tuple[tuple[int, int], ...] = field(default=(), repr=False)
 
 
+#: A code point escape, which SPARQL 1.1 (section 19.2) expands over the whole text before
+#: it is parsed: ``\u0053ERVICE`` is ``SERVICE`` to an engine that does (rdflib).
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _expand_codepoint_escapes(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes expanded (section 19.2)."""
+
+    def expand(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return _CODEPOINT_ESCAPE.sub(expand, text)
+
+
 def check_query(text: str, *, path: str | None = None) -> QueryText:
     """Check ``text`` against the limits before an engine sees it, and tell what it is.
+
+    The text is read as written and, when it holds code point escapes, once more with them
+    expanded, as SPARQL 1.1 expands them before parsing: an update, a ``SERVICE`` or brackets
+    spelt with escapes are found too.
 
     Past :data:`MAX_QUERY_SIZE`, :data:`MAX_NESTING` or :data:`MAX_OPERATORS`: a
     :class:`~rustbelt_kg.errors.QueryTooComplex` naming ``path``, line and column. An update
@@ -343,7 +362,20 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     Traceback (most recent call last):
     ...
     rustbelt_kg.errors.QueryTooComplex: <input>:1:33: brackets nested deeper than 16 levels
+    >>> check_query(r"SELECT * { \\u0053ERVICE <http://127.0.0.1/> { ?s ?p ?o } }").services
+    ('http://127.0.0.1/',)
     """
+    read = _check_text(text, path)
+    expanded = _expand_codepoint_escapes(text)
+    if expanded != text:
+        also = _check_text(expanded, path)
+        services = read.services + tuple(s for s in also.services if s not in read.services)
+        read = QueryText(read.form or also.form, read.form_at, services, read.service_spans)
+    return read
+
+
+def _check_text(text: str, path: str | None) -> QueryText:
+    """:func:`check_query` on ``text`` as written."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_SIZE:
         raise QueryTooComplex(

@@ -33,6 +33,7 @@ from rustbelt_kg.catalog import (
     STORE_HELP,
     rdf_format_for_path,
 )
+from rustbelt_kg.cli.params import Seconds
 from rustbelt_kg.cli.wikidata import enrich as enrich_command
 from rustbelt_kg.cli.wikidata import link as link_command
 from rustbelt_kg.errors import OutputError, RustbeltError, UsageError
@@ -190,7 +191,7 @@ def build(app: App, no_export: bool) -> None:
 @cli.command()
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Also write the SHACL validation report graph to this file, as Turtle.",
 )
 @pass_app
@@ -285,7 +286,7 @@ def _bounded(work: Work, timeout: float, format: str) -> None:
 
 
 TIMEOUT_OPTION = click.option(
-    "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+    "--timeout", type=Seconds(minimum=0), default=DEFAULT_TIMEOUT, show_default=True,
     metavar="SECONDS",
     help="Stop the query after this many seconds (0: no limit) and exit 6. Time spent "
     "waiting for the reader of the output does not count.",
@@ -427,7 +428,7 @@ def sparql(app: App, query_text: str, format: str | None, timeout: float,
               + ", ".join(f".{f.extension}" for f in RDF_FORMAT_INFO.values())
               + "; turtle on standard output): "
               + "; ".join(f"{f.name}: {f.help}" for f in RDF_FORMAT_INFO.values()) + ".")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(path_type=Path),
               help="File to write (atomically; through a symbolic link to its target; "
               "straight into a device or a FIFO); default: standard output.")
 @pass_app

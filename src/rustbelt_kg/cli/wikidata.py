@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from rustbelt_kg.cli.params import Seconds
 from rustbelt_kg.errors import UsageError
 from rustbelt_kg.wikidata import DEFAULT_ENDPOINT, MAX_WAIT, REQUEST_TIMEOUT
 
@@ -88,7 +89,7 @@ _endpoint = click.option(
     metavar="URL", help="SPARQL endpoint answering with Wikidata's wd:/wdt: vocabulary.",
 )
 _timeout = click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
+    "--timeout", type=Seconds(minimum=0.1), default=600.0, show_default=True,
     help="Seconds the whole exchange with the endpoint may take: every request, wait and "
     f"retry together (one answer waits at most {REQUEST_TIMEOUT:g} s). A server that asks "
     f"(Retry-After) for a wait longer than {MAX_WAIT:g} s or than the time left is not "
@@ -99,7 +100,7 @@ _timeout = click.option(
 @click.command("link")
 @_endpoint
 @_timeout
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Review file to write (SSSOM/TSV; default build/link-review.sssom.tsv).")
 @click.option("--accept-threshold", type=click.FloatRange(0.0, 1.0), default=None,
               help="Also add the best candidate of each unlinked entity scoring at least this.")
@@ -182,7 +183,7 @@ def _report_added(added: list[Mapping]) -> None:
 @click.command("enrich")
 @_endpoint
 @_timeout
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Snapshot file (TriG; default data/enrichment/wikidata.trig, "
                    "or wikidata-sample.trig with --sample).")
 @click.option("--sample", is_flag=True,
