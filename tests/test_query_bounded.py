@@ -208,3 +208,23 @@ def test_text_from_the_child_arrives_whole_across_pipe_chunks() -> None:
 
     text = "é€𝄞" * 50000  # 450,000 bytes: characters cut at every chunk boundary
     assert call_bounded(lambda: text, timeout=30) == text
+
+
+def test_the_memory_store_gives_its_first_rows_before_it_has_them_all(
+    tiny_project: Project,
+) -> None:
+    from rustbelt_kg.memory_store import MemoryStore
+
+    store = MemoryStore()
+    store.replace_all(load_quads(tiny_project))
+    # every quad with every quad, four times over: far more rows than 30 s could list
+    product = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+    def first_row(out: TextIO, started: Callable[[], None]) -> None:
+        started()
+        answer = store.stream(product)
+        out.write(repr(sorted(next(answer.rows))))
+
+    out = io.StringIO()
+    run_bounded(first_row, out, timeout=30)
+    assert out.getvalue() == "['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib.term import Node, URIRef
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import QuerySyntaxError, QueryTooComplex, StoreError
+from rustbelt_kg.errors import QuerySyntaxError, QueryTooComplex, RustbeltError, StoreError
 from rustbelt_kg.results import CollectsStream, ResultStream, normalise
 from rustbelt_kg.sparql import check_query, check_services
 
@@ -65,7 +65,7 @@ class MemoryStore(CollectsStream):
         *,
         services: Iterable[str] = (),
     ) -> ResultStream:
-        """:meth:`query` as a :class:`ResultStream` (rdflib reads all rows first)."""
+        """:meth:`query` as a :class:`ResultStream`: rows as rdflib evaluates them."""
         import rdflib.plugins.sparql
         from pyparsing import ParseBaseException
         from rdflib.plugins.sparql import prepareQuery
@@ -100,8 +100,7 @@ class MemoryStore(CollectsStream):
             return ResultStream("ask", boolean=bool(answer.askAnswer))
         if answer.type == "SELECT":
             names = [str(v) for v in answer.vars or []]
-            rows = [{str(k): v for k, v in binding.items()} for binding in answer.bindings]
-            return ResultStream.select(names, rows)
+            return ResultStream.select(names, _rows(answer))
         from rdflib import Graph
 
         graph = Graph()
@@ -138,6 +137,25 @@ class MemoryStore(CollectsStream):
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _rows(answer: Any) -> Iterator[dict[str, Node]]:
+    """The rows of an rdflib SELECT answer as rdflib evaluates them, one at a time (rdflib
+    builds its whole list first when asked for ``bindings``); errors as :meth:`stream`'s."""
+    # rdflib keeps the evaluation's generator until ``bindings`` lists it all; iterating the
+    # answer itself would drop empty solutions (``SELECT * {}`` has one row).
+    pending = getattr(answer, "_genbindings", None)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
+            for binding in pending if pending is not None else answer.bindings:
+                yield {str(k): v for k, v in binding.items()}
+    except RecursionError as error:
+        raise _too_deep() from error
+    except RustbeltError:
+        raise
+    except Exception as error:
+        raise StoreError(f"query failed: {error}") from error
 
 
 def _too_deep() -> QueryTooComplex:
