@@ -12,13 +12,14 @@ one a quote breaks):
 1. the words occur in the text (else *not found*: an orphan, with the closest passage the
    fuzzy matcher finds and its score, :func:`closest`);
 2. they occur once, or an occurrence number picks one (*occurrence out of range* otherwise);
-3. or the prefix, then the suffix, as written, leaves exactly one place (*found N times
-   without prefix or occurrence*, *prefix does not single it out*).
+3. or the prefix, then the suffix, as written, leaves exactly one place; failing that, one
+   place's surroundings share at least half of the prefix and suffix, and more than any other
+   place's (*found N times without prefix or occurrence*, *prefix does not single it out*).
 
 Re-anchoring after a source text is corrected uses the same rules with the prefix and suffix
 the files hold: a quote whose words still occur once moves with them; one that occurs several
-times moves only when its old context still singles it out; one that no longer occurs is an
-orphan and is never moved.
+times moves only when what remains of its old context singles it out; one that no longer
+occurs is an orphan and is never moved.
 
 >>> derive("A cat. A dog. A cat.", "A cat", prefix="dog. ")
 Anchor(start=14, end=19, prefix='A cat. A dog. ', suffix='.')
@@ -31,6 +32,7 @@ found N times without prefix or occurrence
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -102,15 +104,36 @@ def closest(text: str, exact: str) -> Candidate | None:
     return Candidate(start, end, text[start:end], round(found.score, 1))
 
 
+def _shared_tail(left: str, right: str) -> int:
+    """How many characters at the end of ``left`` and ``right`` agree."""
+    return len(os.path.commonprefix([left[::-1], right[::-1]]))
+
+
 def _pick(
     text: str, exact: str, starts: list[int], prefix: str | None, suffix: str | None
 ) -> list[int]:
-    """The starts that the prefix, then the suffix, as written, still allow."""
-    if prefix:
-        starts = [s for s in starts if text[:s].endswith(prefix)]
-    if len(starts) > 1 and suffix:
-        starts = [s for s in starts if text[s + len(exact) :].startswith(suffix)]
-    return starts
+    """The starts that the prefix and suffix as written allow.
+
+    First exactly: the text before ends with the prefix (and, if that leaves several, the
+    text after starts with the suffix). When that leaves none or several, as after the text
+    around a quote was corrected, the start whose surroundings share the most characters
+    with the prefix and suffix, if it shares at least half of them and more than any other.
+    """
+    exact_fit = [s for s in starts if text[:s].endswith(prefix or "")]
+    if len(exact_fit) > 1 and suffix:
+        exact_fit = [s for s in exact_fit if text[s + len(exact) :].startswith(suffix)]
+    if len(exact_fit) == 1 or not (prefix or suffix):
+        return exact_fit
+    scores = sorted(
+        ((_shared_tail(text[:s], prefix or "")
+          + len(os.path.commonprefix([text[s + len(exact) :], suffix or ""])), s)
+         for s in starts),
+        reverse=True,
+    )
+    best, runner_up = scores[0][0], scores[1][0]
+    if best > runner_up and 2 * best >= len(prefix or "") + len(suffix or ""):
+        return [scores[0][1]]
+    return exact_fit if len(exact_fit) > 1 else [s for score, s in scores if score == best]
 
 
 def derive(
@@ -154,7 +177,7 @@ def derive(
             raise QuoteProblem(
                 PREFIX_NOT_SINGLING,
                 f"found {len(starts)} times and its prefix {prefix!r} does not single it out "
-                f"({len(chosen)} of them follow it): give a longer prefix or rbo:occurrence",
+                f"({len(chosen)} of them fit it equally): give a longer prefix or rbo:occurrence",
             )
     start = chosen[0]
     end = start + len(exact)
