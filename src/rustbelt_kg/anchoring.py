@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -69,7 +70,7 @@ class AnchorReport:
 
 def _quotes(path: Path) -> list[_Quote]:
     """The quote selectors of one TriG file, with their target, source and position."""
-    values: dict[str, dict[str, list[ox.Term]]] = {}
+    values: dict[str, dict[str, list[Any]]] = {}
     for quad in ox.parse(path=str(path), format=ox.RdfFormat.TRIG):
         if not isinstance(quad.graph_name, ox.NamedNode) or \
                 quad.graph_name.value != PROVENANCE_GRAPH:
@@ -158,6 +159,10 @@ def _edit(text: str, quote: _Quote, anchor: Anchor) -> str:
     return text[: span[0]] + statement + text[span[1] :]
 
 
+def _write(path: Path, text: str) -> None:
+    fsio.atomic_write(path, lambda out: out.write(text))
+
+
 def _claim_files(project: Project) -> list[Path]:
     return [path for kind in _CLAIM_KINDS for path in project.files(kind)]
 
@@ -205,5 +210,5 @@ def anchor_project(project: Project, *, write: bool = True) -> AnchorReport:
     report.changed = sorted(edited)
     if write:
         for path, text in edited.items():
-            fsio.atomic_write(path, lambda out, text=text: out.write(text))
+            _write(path, text)
     return report

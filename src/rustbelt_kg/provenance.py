@@ -255,7 +255,8 @@ def _digest_problems(dataset, texts: str | Mapping[str, str]) -> list[str]:  # t
         problems.append("the source text has no recorded rbo:sha256")
     for node in sorted(nodes):
         text = texts if isinstance(texts, str) else texts.get(str(node))
-        digests = {str(d) for _, _, d, _ in dataset.quads((node, URIRef(RBO + "sha256"), None, None))}
+        recorded = dataset.quads((node, URIRef(RBO + "sha256"), None, None))
+        digests = {str(d) for _, _, d, _ in recorded}
         if not digests:
             problems.append("the source text has no recorded rbo:sha256")
         if text is None:
@@ -294,10 +295,17 @@ def misquoted_words(dataset, claims: Iterable[Evidence]) -> list[str]:  # type: 
     return problems
 
 
-def uncovered_sentences(dataset, source_text: str) -> list[Sentence]:  # type: ignore[no-untyped-def]
-    """The sentences of the text that no claim's quote overlaps."""
+def uncovered_sentences(  # type: ignore[no-untyped-def]
+    dataset, source_text: str, source: str | None = None
+) -> list[Sentence]:
+    """The sentences of the text that no claim's quote overlaps.
+
+    ``source`` is the text node of ``source_text``: only quotes taken from it count. Without
+    it, every quote counts (a project of one source).
+    """
     spans = [
-        (e.start, e.end) for e in evidence(dataset) if e.start is not None and e.end is not None
+        (e.start, e.end) for e in evidence(dataset)
+        if e.start is not None and e.end is not None and source in (None, e.source)
     ]
     return [
         s for s in sentences(source_text) if not any(a < s.end and s.start < b for a, b in spans)
