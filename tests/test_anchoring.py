@@ -122,3 +122,18 @@ def test_anchor_check_exits_1_naming_a_quote_the_files_do_not_anchor_as_derived(
     result = CliRunner().invoke(cli, ["--project", str(corpus_project.root), "anchor"])
     assert result.exit_code == 0, result.stderr
     assert "1 re-anchored: data/claims/tiny-gazette/gazette.trig" in result.stdout
+
+
+def test_a_position_selector_is_added_with_full_iris_in_a_file_without_a_claim_base(
+    corpus_project: Project,
+) -> None:
+    path = corpus_project.root / GAZETTE
+    words = WORDS_ONLY.read_text(encoding="utf-8").replace(
+        "@base <https://w3id.org/rustbelt-kg/claim/> .\n", "").replace(
+        "<gazette-", "<https://w3id.org/rustbelt-kg/claim/gazette-")
+    path.write_text(words, encoding="utf-8")
+    anchor_project(corpus_project)
+    text = path.read_text(encoding="utf-8")
+    assert ("<https://w3id.org/rustbelt-kg/claim/gazette-park-area#position> a "
+            "oa:TextPositionSelector ; oa:start 106 ; oa:end 132 .") in text
+    assert check_sources(corpus_project)[0] == 2

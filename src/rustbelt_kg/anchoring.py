@@ -145,9 +145,10 @@ def _edit(text: str, quote: _Quote, anchor: Anchor) -> str:
     text = text[: span[0]] + statement + text[span[1] :]
     if quote.position is None:
         node = quote.node.rsplit("#", 1)[0] + "#position"
-        name = node.removeprefix(CLAIM) if quote.node.startswith(CLAIM) else node
+        relative = f"@base <{CLAIM}>" in text  # write IRIs the way the file's own are written
+        name = node.removeprefix(CLAIM) if relative else node
+        target = quote.target.removeprefix(CLAIM) if relative else quote.target
         end = span[0] + len(statement) + 1
-        target = quote.target.removeprefix(CLAIM)
         added = (f"\n    <{target}> oa:hasSelector <{name}> .\n    <{name}> a "
                  f"oa:TextPositionSelector ; oa:start {anchor.start} ; oa:end {anchor.end} .")
         return text[:end] + added + text[end:]
