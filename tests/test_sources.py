@@ -8,12 +8,14 @@ tests.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
+from rustbelt_kg.anchoring import anchor_project
 from rustbelt_kg.build import build, check_sources
 from rustbelt_kg.cli import cli
 from rustbelt_kg.errors import CheckFailed, SourceRuleBroken
@@ -21,7 +23,9 @@ from rustbelt_kg.load import load_quads, to_dataset
 from rustbelt_kg.namespaces import CLAIM, RB, SOURCES_GRAPH
 from rustbelt_kg.project import Project
 from rustbelt_kg.provenance import sha256, uncovered_sentences
+from rustbelt_kg.query import get_query, run_query
 from rustbelt_kg.sources import texts
+from rustbelt_kg.store import OxigraphStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FICTIONAL = "Tiny Courier\n\nA fictional fixture text. The incubator park opened in spring.\n"
@@ -53,7 +57,8 @@ def test_add_source_copies_the_text_in_and_writes_its_metadata_into_rbg_sources(
     assert {("title", "Tiny Courier"), ("publisher", "Tiny Courier (fictional)"),
             ("issued", "2026-02-01"), ("creator", "A. Writer"), ("creator", "B. Writer"),
             ("url", "https://example.org/courier"), ("license", "CC0-1.0"), ("language", "en"),
-            ("sha256", sha256(FICTIONAL)), ("filePath", "data/sources/tiny-courier.txt")} <= stub
+            ("sha256", sha256(FICTIONAL)), ("filePath", "data/sources/tiny-courier.txt"),
+            ("wasDerivedFrom", RB + "tiny-courier")} <= stub
     assert texts(tiny_project)[str(node)] == FICTIONAL
 
 
@@ -175,3 +180,30 @@ def test_a_sentence_counts_as_covered_only_by_quotes_from_its_own_text(
     uncovered = [s.text for s in uncovered_sentences(dataset, herald, RB + "text/tiny-herald")]
     assert uncovered == ["Tiny Herald", "This text is a fictional fixture, written for the tests "
                          "of rustbelt-kg."]
+
+
+ECHO = Path(__file__).resolve().parent / "fixtures" / "evening-echo"
+
+
+def test_a_second_source_added_to_the_real_project_keeps_its_checks_and_shows_its_disagreement(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "kg"
+    for folder in ("ontology", "shapes", "data", "queries", "context"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    project = Project(root)
+    result = CliRunner().invoke(cli, [
+        "--project", str(root), "add-source", str(ECHO / "evening-echo.txt"),
+        "--title", "Harbin Evening Echo", "--published", "2026-03-01",
+        "--publisher", "Evening Echo (fictional)"])
+    assert result.exit_code == 0, result.stderr
+    (root / "data" / "claims" / "evening-echo").mkdir(parents=True)
+    shutil.copy(ECHO / "echo.trig", root / "data" / "claims" / "evening-echo" / "echo.trig")
+    assert len(anchor_project(project).moved) == 2
+    assert check_sources(project) == (25, 25)
+    store = OxigraphStore()
+    store.replace_all(load_quads(project))
+    rows = run_query(store, get_query(project, "disagreements")).rows
+    assert [(str(r["value1"]), str(r["claim1"]).removeprefix(CLAIM), str(r["value2"]),
+             str(r["claim2"]).removeprefix(CLAIM)) for r in rows] == [
+        ("41", "echo-park-startups", "38", "hit-incubator-park-startups")]

@@ -5,7 +5,8 @@
 publisher, publication date, authors, URL, licence, language, file path and SHA-256. It is
 loaded into its own named graph, ``rbg:sources``, which only ``data/sources/`` writes and
 which holds only that metadata (:mod:`rustbelt_kg.sourcing`). A claim names its source
-through its evidence (``oa:hasSource`` the text node) and ``prov:wasDerivedFrom``.
+through its evidence (``oa:hasSource`` the text node) and ``prov:wasDerivedFrom`` the work the
+text was derived from (:func:`work_node`; ``rb:article`` for the China Daily article).
 
 :func:`register` (``rustbelt-kg add-source``) copies a new text in and writes its stub;
 :func:`texts` maps each text node to its text, for anchoring and checking quotes.
@@ -30,7 +31,7 @@ from rustbelt_kg.namespaces import RB, RBO
 from rustbelt_kg.project import Project
 from rustbelt_kg.provenance import sha256
 
-__all__ = ["Registered", "register", "stub", "text_node", "texts", "turtle_string"]
+__all__ = ["Registered", "register", "stub", "text_node", "texts", "turtle_string", "work_node"]
 
 _FILE_PATH = RBO + "filePath"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -39,6 +40,15 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 def text_node(name: str) -> str:
     """The IRI of the text node of the source ``NAME`` (``data/sources/NAME.txt``)."""
     return f"{RB}text/{name}"
+
+
+def work_node(name: str) -> str:
+    """The IRI of the work (the article) the text of source ``NAME`` was derived from.
+
+    Claims say what it is (``a rbo:NewsArticle``, its ``schema:headline``), as for the China
+    Daily article (``rb:article``); claims of the source are ``prov:wasDerivedFrom`` it.
+    """
+    return f"{RB}{name}"
 
 
 def texts(project: Project) -> dict[str, str]:
@@ -72,12 +82,13 @@ def turtle_string(value: str) -> str:
 
 @dataclass(frozen=True)
 class Registered:
-    """A source just added: its name, text file, stub file and text node."""
+    """A source just added: its name, text file, stub file, text node and work node."""
 
     name: str
     text: Path
     stub: Path
     node: str
+    work: str
 
 
 def stub(
@@ -88,6 +99,7 @@ def stub(
     """The Turtle of the metadata stub of source ``name`` whose text is ``text``."""
     lines = [
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        "@prefix prov: <http://www.w3.org/ns/prov#> .",
         "@prefix rbo: <https://w3id.org/rustbelt-kg/ontology#> .",
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
         "@prefix schema: <https://schema.org/> .",
@@ -97,6 +109,7 @@ def stub(
         "",
         f"<{text_node(name)}> a rbo:SourceText ;",
         f"    rdfs:label {turtle_string('plain text of ' + title + ', as received')}@en ;",
+        f"    prov:wasDerivedFrom <{work_node(name)}> ;",
         f"    dcterms:title {turtle_string(title)} ;",
         f"    dcterms:publisher {turtle_string(publisher)} ;",
         f'    dcterms:issued "{published}"^^xsd:date ;',
@@ -161,4 +174,4 @@ def register(
     folder.mkdir(parents=True, exist_ok=True)
     fsio.atomic_write(target, lambda out: out.write(text))
     fsio.atomic_write(stub_path, lambda out: out.write(turtle))
-    return Registered(name, target, stub_path, text_node(name))
+    return Registered(name, target, stub_path, text_node(name), work_node(name))

@@ -417,8 +417,10 @@ def add_source(app: App, file: Path, title: str, published: str, publisher: str,
                      publisher=publisher, url=url, authors=authors, licence=licence,
                      language=language, name=name)
     project = app.project()
-    _emit(f"added {project.display(added.text)} and {project.display(added.stub)}; "
-          f"its claims go in data/claims/{added.name}/ with oa:hasSource <{added.node}>\n")
+    _emit(f"added {project.display(added.text)} and {project.display(added.stub)}; its claims "
+          f"go in data/claims/{added.name}/, with oa:hasSource <{added.node}> and "
+          f"prov:wasDerivedFrom <{added.work}>; the first says what <{added.work}> is "
+          "(a rbo:NewsArticle with its schema:headline)\n")
 
 
 @cli.command()
