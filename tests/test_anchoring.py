@@ -137,3 +137,15 @@ def test_a_position_selector_is_added_with_full_iris_in_a_file_without_a_claim_b
     assert ("<https://w3id.org/rustbelt-kg/claim/gazette-park-area#position> a "
             "oa:TextPositionSelector ; oa:start 106 ; oa:end 132 .") in text
     assert check_sources(corpus_project)[0] == 2
+
+
+def test_check_names_a_context_that_no_longer_fits_and_anchor_rewrites_it(
+    corpus_project: Project,
+) -> None:
+    _correct(corpus_project, "tiny-gazette", "the park says", "the park's managers say")
+    with pytest.raises(CheckFailed) as caught:
+        check_sources(corpus_project)
+    assert ("provenance: claim gazette-park-area: oa:suffix ', the park says. Wan Long, who f' "
+            "does not follow the quote (rustbelt-kg anchor rewrites it)") in caught.value.problems
+    anchor_project(corpus_project)
+    assert check_sources(corpus_project)[0] == 2

@@ -213,7 +213,7 @@ def _quote_problems(item: Evidence, text: str) -> list[str]:
         problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
     if item.suffix is not None and not derived.suffix.startswith(item.suffix):
         problems.append(f"claim {name}: oa:suffix {item.suffix!r} does not follow the quote")
-    return problems
+    return [f"{problem} (rustbelt-kg anchor rewrites it)" for problem in problems]
 
 
 def check(dataset, texts: str | Mapping[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
