@@ -3,6 +3,9 @@
 - ``tiny_project``: a private copy of ``tests/fixtures/tiny`` (a complete little checkout:
   ontology, one article, links, enrichment, shapes, stored and QC queries) that a test may
   change freely. For unit tests.
+- ``corpus_project``: a private copy of ``tests/fixtures/corpus``: the tiny checkout with two
+  more sources, fictional texts written for the tests, whose claims share its entities and
+  disagree with it once.
 - ``built_project`` (session): the real checkout loaded once into an Oxigraph store in a
   temporary folder; ``.project``, ``.store``, ``.dataset`` (rdflib, default graph = union)
   and ``.quads``. For tests that read the real data; do not write to its store.
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+CORPUS = TINY.parent / "corpus"
 
 
 @pytest.fixture
@@ -40,6 +44,16 @@ def tiny_project(tmp_path: Path) -> Project:
     root = tmp_path / "tiny"
     shutil.copytree(TINY, root)
     for folder in ("data/enrichment", "data/links", "queries/qc"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    return Project(root)
+
+
+@pytest.fixture
+def corpus_project(tmp_path: Path) -> Project:
+    """A fresh copy of the fictional several-source fixture checkout, as a :class:`Project`."""
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    for folder in ("data/enrichment", "data/links"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     return Project(root)
 

@@ -51,7 +51,7 @@ def conforming(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_build_summary_counts_the_tiny_project(tiny_project: Project) -> None:
     summary = build(tiny_project)
     assert summary.ok, summary.problems
-    assert (summary.graphs, summary.claims, summary.facts) == (7, 3, 12)
+    assert (summary.graphs, summary.claims, summary.facts) == (8, 3, 12)
     assert summary.entities == 5
     assert summary.shapes == 3 and summary.conforms
     assert (summary.queries_passed, summary.queries_total) == (2, 2)

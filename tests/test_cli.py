@@ -215,7 +215,7 @@ def test_build_prints_the_summary_and_writes_dist(built: Project, build_run: Res
         (label.strip(), value.strip())
         for label, value in (line.split("  ", 1) for line in build_run.stdout.splitlines())
     )
-    assert summary["claims"] == "3" and summary["named graphs"] == "7"
+    assert summary["claims"] == "3" and summary["named graphs"] == "8"
     assert summary["conforms"] == "yes"
     assert summary["stored queries"] == "2/2 pass" and summary["QC queries"] == "1/1 pass"
     names = [f"rustbelt-kg.{f.extension}" for f in RDF_FORMATS.values()]

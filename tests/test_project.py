@@ -26,7 +26,7 @@ def test_source_registry_names_the_graph_of_every_triples_format() -> None:
 
 
 def test_unknown_source_kind_lists_the_known_ones() -> None:
-    with pytest.raises(UsageError, match="ontology, article, links"):
+    with pytest.raises(UsageError, match="ontology, sources, article, claims, links"):
         source_kind("nonsense")
 
 
@@ -35,13 +35,14 @@ def test_sources_are_sorted_and_shapes_are_kept_apart(tiny_project: Project) -> 
     loaded = [(kind.name, path.name) for kind, path in tiny_project.sources()]
     assert loaded == [
         ("ontology", "tiny.ttl"),
+        ("sources", "tiny-daily.ttl"),
         ("article", "a-first.trig"),
         ("article", "tiny.trig"),
         ("links", "wikidata.ttl"),
         ("enrichment", "wikidata.trig"),
     ]
     assert [p.name for _, p in tiny_project.sources(loaded=False)] == ["tiny.ttl"]
-    assert len(tiny_project.sources(loaded=None)) == 6
+    assert len(tiny_project.sources(loaded=None)) == 7
 
 
 def test_discover_takes_the_option_first(tiny_project: Project, tmp_path: Path) -> None:
@@ -83,11 +84,12 @@ def test_paths_of_queries_store_and_exports(tiny_project: Project) -> None:
     assert tiny_project.context_path == root / "context" / "rustbelt.jsonld"
 
 
-def test_article_text_needs_exactly_one_text_file(tiny_project: Project) -> None:
+def test_article_text_is_the_first_source_text_when_there_are_several(
+    tiny_project: Project,
+) -> None:
     assert tiny_project.article_text().startswith("Tiny Daily")
-    (tiny_project.sources_dir / "other.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(SourceMissing, match="found 2"):
-        tiny_project.article_text()
+    (tiny_project.sources_dir / "zz-other.txt").write_text("x", encoding="utf-8")
+    assert tiny_project.article_text().startswith("Tiny Daily")
 
 
 def test_a_missing_article_text_is_a_data_problem_not_a_usage_error(
@@ -95,6 +97,6 @@ def test_a_missing_article_text_is_a_data_problem_not_a_usage_error(
 ) -> None:
     for text in tiny_project.source_texts():
         text.unlink()
-    with pytest.raises(SourceMissing, match="expected one article text .* found 0") as caught:
+    with pytest.raises(SourceMissing, match="expected an article text .* found none") as caught:
         tiny_project.article_text()
     assert caught.value.exit_code == 1 and not isinstance(caught.value, UsageError)

@@ -62,7 +62,7 @@ def test_a_missing_article_text_exits_1_as_a_data_problem(tiny_project: Project)
     shutil.rmtree(tiny_project.sources_dir)
     result = CliRunner().invoke(cli, ["--project", str(tiny_project.root), "check"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: expected one article text in ")
+    assert result.stderr.startswith("error: expected an article text in ")
 
 
 def test_a_build_without_shapes_exits_1_with_a_clear_message(tiny_project: Project) -> None:

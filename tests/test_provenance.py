@@ -9,7 +9,7 @@ import rdflib
 
 from rustbelt_kg import provenance
 from rustbelt_kg.errors import UsageError
-from rustbelt_kg.namespaces import CLAIM, PROVENANCE_GRAPH, RBO
+from rustbelt_kg.namespaces import CLAIM, PROVENANCE_GRAPH, RBO, SOURCES_GRAPH
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "sources" / "china-daily-2016-03-25-rust-belt.txt"
@@ -28,6 +28,8 @@ def _article_dataset() -> rdflib.Dataset:
     dataset = rdflib.Dataset()
     for path in sorted((ROOT / "data" / "article").glob("*.trig")):
         dataset.parse(data=path.read_text(encoding="utf-8"), format="trig")
+    for path in sorted((ROOT / "data" / "sources").glob("*.ttl")):
+        dataset.graph(rdflib.URIRef(SOURCES_GRAPH)).parse(path, format="turtle")
     return dataset
 
 
@@ -102,7 +104,7 @@ def test_check_reports_a_changed_source_text(dataset: rdflib.Dataset, text: str)
 
 
 def test_source_text_records_its_sha256_and_path(dataset: rdflib.Dataset) -> None:
-    graph = dataset.graph(rdflib.URIRef(PROVENANCE_GRAPH))
+    graph = dataset.graph(rdflib.URIRef(SOURCES_GRAPH))
     rbo = rdflib.Namespace(RBO)
     texts = list(graph.subjects(rdflib.RDF.type, rbo.SourceText))
     assert len(texts) == 1

@@ -124,7 +124,6 @@ def test_claim_metadata_and_selectors_in_provenance_are_accepted(tiny_project: P
          "    claim:wan-long rbo:status rbo:Checked ; rbo:editorialNote \"checked twice\" .\n"
          "    <https://w3id.org/rustbelt-kg/claim/wan-long#quote> oa:refinedBy\n"
          "        <https://w3id.org/rustbelt-kg/claim/wan-long#refined> .\n"
-         "    rb:article-text rdfs:comment \"the text as received\" .\n"
          "}\n")
     quads = load_quads(tiny_project)
     assert any(str(p).endswith("#status") for _, p, _, _ in quads)

@@ -47,10 +47,13 @@ def ontology() -> Graph:
 
 @pytest.fixture(scope="module")
 def article() -> Dataset:
-    """The article's claim graphs and rbg:provenance, as a dataset."""
+    """The article's claim graphs, rbg:provenance and its source's stub, as a dataset."""
     dataset = Dataset(default_union=True)
     for path in sorted((ROOT / "data" / "article").glob("*.trig")):
         for quad in parse_file(path, "trig"):
+            dataset.add(quad)
+    for path in sorted((ROOT / "data" / "sources").glob("*.ttl")):
+        for quad in parse_file(path, "turtle", namespaces.SOURCES_GRAPH):
             dataset.add(quad)
     return dataset
 

@@ -162,9 +162,9 @@ def validate_quads(quads: list[Quad], shapes: Graph) -> Any:
 
 def check_provenance(project: Project, dataset: Dataset) -> list[str]:
     """Problems with the claims' quotes and offsets (:func:`rustbelt_kg.provenance.check`)."""
-    from rustbelt_kg import provenance
+    from rustbelt_kg import provenance, sources
 
-    return provenance.check(dataset, project.article_text())
+    return provenance.check(dataset, sources.texts(project))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ ONTOLOGY_GRAPH: Final = GRAPH + "ontology"
 PROVENANCE_GRAPH: Final = GRAPH + "provenance"
 LINKS_GRAPH: Final = GRAPH + "links/wikidata"
 ENRICHMENT_GRAPH: Final = GRAPH + "enrichment/wikidata"
+SOURCES_GRAPH: Final = GRAPH + "sources"
 
 
 def sparql_prefixes(*names: str) -> str:

@@ -5,7 +5,7 @@ syntax, and which named graph their triples go to. Everything that loads files
 (``load``, ``build``, the CLI) reads that table; nothing else knows folder names.
 
 >>> [kind.name for kind in SOURCES]
-['ontology', 'article', 'links', 'enrichment', 'shapes']
+['ontology', 'sources', 'article', 'claims', 'links', 'enrichment', 'shapes']
 >>> source_kind("links").graph
 'https://w3id.org/rustbelt-kg/graph/links/wikidata'
 """
@@ -45,8 +45,16 @@ SOURCES: tuple[SourceKind, ...] = (
         "the OWL ontology, loaded into rbg:ontology",
     ),
     SourceKind(
+        "sources", "data/sources/*.ttl", "turtle", namespaces.SOURCES_GRAPH, True,
+        "metadata of the source texts beside them, loaded into rbg:sources",
+    ),
+    SourceKind(
         "article", "data/article/*.trig", "trig", None, True,
-        "claims of the article and their provenance; each file names its graphs",
+        "claims of the China Daily article and their provenance; each file names its graphs",
+    ),
+    SourceKind(
+        "claims", "data/claims/*/*.trig", "trig", None, True,
+        "claims of the other sources, one folder per source; each file names its graphs",
     ),
     SourceKind(
         "links", "data/links/*.ttl", "turtle", namespaces.LINKS_GRAPH, True,
@@ -175,15 +183,13 @@ class Project:
         return sorted(self.sources_dir.glob("*.txt"))
 
     def article_text(self) -> str:
-        """The text of the article every claim quotes (``data/sources/*.txt``).
+        """The text of the first source (``data/sources/*.txt`` by name): the article.
 
-        Raises :class:`SourceMissing` (exit 1) unless there is exactly one text file.
+        Raises :class:`SourceMissing` (exit 1) when there is no text file.
         """
         texts = self.source_texts()
-        if len(texts) != 1:
-            raise SourceMissing(
-                f"expected one article text in {self.sources_dir}, found {len(texts)}"
-            )
+        if not texts:
+            raise SourceMissing(f"expected an article text in {self.sources_dir}, found none")
         return texts[0].read_text(encoding="utf-8")
 
     @property

@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
 
+from .anchor import CONTEXT, QuoteProblem, context, derive
 from .errors import UsageError
 from .namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RB, RBO
 
-#: How many characters of context ``oa:prefix`` and ``oa:suffix`` keep.
-CONTEXT = 32
+__all__ = [
+    "CONTEXT", "NOT_WORDING", "WORDING", "Evidence", "Sentence", "check", "context",
+    "evidence", "locate", "misquoted_words", "sentence_at", "sentences", "sha256",
+    "uncovered_sentences",
+]
 
 #: Every property whose value records the article's own words, with what the words are. A
 #: claim that asserts one of them must quote those words: the value occurs, exactly (same
@@ -77,6 +81,10 @@ class Evidence:
     end: int | None
     #: ``oa:start`` / ``oa:end`` as written, when they are not integers.
     bad_offsets: tuple[str, ...] = ()
+    #: The text node the quote is taken from (``oa:hasSource``).
+    source: str | None = None
+    #: ``rbo:occurrence`` of the quote selector: which appearance of the words is meant.
+    occurrence: int | None = None
 
 
 def sha256(text: str) -> str:
@@ -97,11 +105,6 @@ def locate(text: str, exact: str, occurrence: int = 1) -> tuple[int, int]:
         raise UsageError(f"quote {exact!r} occurs {len(positions)} time(s), not {occurrence}")
     start = positions[occurrence - 1]
     return start, start + len(exact)
-
-
-def context(text: str, start: int, end: int, width: int = CONTEXT) -> tuple[str, str]:
-    """The ``oa:prefix`` and ``oa:suffix`` of the span ``[start, end)``."""
-    return text[max(0, start - width) : start], text[end : end + width]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'A-Z0-9])")
@@ -143,8 +146,9 @@ def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
     """
     graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
     for claim in sorted(graph.subjects(RDF.type, URIRef(RBO + "Claim"))):
-        quote = position = None
+        quote = position = source = None
         for target in graph.objects(claim, URIRef(RBO + "evidence")):
+            source = graph.value(target, URIRef(OA + "hasSource"))
             for selector in graph.objects(target, URIRef(OA + "hasSelector")):
                 kinds = set(graph.objects(selector, RDF.type))
                 if URIRef(OA + "TextQuoteSelector") in kinds:
@@ -157,6 +161,7 @@ def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
             return None if found is None else str(found)
 
         start, end = value(position, "start"), value(position, "end")
+        occurrence = None if quote is None else graph.value(quote, URIRef(RBO + "occurrence"))
         bad = tuple(
             f"oa:{name} {text!r}"
             for name, text in (("start", start), ("end", end))
@@ -170,6 +175,8 @@ def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
             start=None if start is None else _integer(start),
             end=None if end is None else _integer(end),
             bad_offsets=bad,
+            source=None if source is None else str(source),
+            occurrence=None if occurrence is None else _integer(str(occurrence)),
         )
 
 
@@ -178,41 +185,58 @@ def _integer(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
-def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _quote_problems(item: Evidence, text: str) -> list[str]:
+    """What is wrong with one claim's quote against its source ``text``."""
+    name = item.claim.removeprefix(CLAIM)
+    if item.exact is None:
+        return [f"claim {name}: no oa:TextQuoteSelector with oa:exact"]
+    if item.bad_offsets:
+        return [f"claim {name}: {' and '.join(item.bad_offsets)} is not an integer"]
+    if item.start is None or item.end is None:
+        return [f"claim {name}: no oa:TextPositionSelector with oa:start and oa:end "
+                "(run rustbelt-kg anchor)"]
+    try:
+        derived = derive(text, item.exact, prefix=item.prefix, suffix=item.suffix,
+                         occurrence=item.occurrence)
+    except QuoteProblem as problem:
+        return [f"claim {name}: quote {item.exact!r} breaks the rule '{problem.rule}': {problem}"]
+    at = text[item.start : item.end]
+    if at != item.exact:
+        return [f"claim {name}: quote {item.exact!r} is not at {item.start}-{item.end} "
+                f"(the text there is {at!r}; anchoring derives {derived.start}-{derived.end}, "
+                "run rustbelt-kg anchor)"]
+    problems = []
+    if (item.start, item.end) != (derived.start, derived.end):
+        problems.append(f"claim {name}: offsets disagree: {item.start}-{item.end} written, "
+                        f"anchoring derives {derived.start}-{derived.end}")
+    if item.prefix is not None and not derived.prefix.endswith(item.prefix):
+        problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
+    if item.suffix is not None and not derived.suffix.startswith(item.suffix):
+        problems.append(f"claim {name}: oa:suffix {item.suffix!r} does not follow the quote")
+    return [f"{problem} (rustbelt-kg anchor rewrites it)" for problem in problems]
+
+
+def check(dataset, texts: str | Mapping[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
     """Problems with the claims' provenance; an empty list means every claim is sound.
 
-    Checks that every claim graph is declared a claim with evidence, that every quote sits
-    verbatim at its offsets with the recorded prefix and suffix, that every value a claim
-    records in the article's words is inside its quote (:func:`misquoted_words`), that every
-    declared claim has a non-empty graph, and that the stored text's recorded SHA-256
-    matches.
+    ``texts`` maps each source text node to its text (:func:`rustbelt_kg.sources.texts`);
+    a single string stands for the text of every source. Checks that every claim graph is
+    declared a claim with evidence, that every quote keeps the anchoring rules of
+    :mod:`rustbelt_kg.anchor` and sits verbatim at the offsets anchoring derives, with the
+    recorded prefix and suffix, that every value a claim records in the article's words is
+    inside its quote (:func:`misquoted_words`), that every declared claim has a non-empty
+    graph, and that each source text's recorded SHA-256 matches.
     """
     problems: list[str] = []
     declared: dict[str, Evidence] = {}
     for item in evidence(dataset):
         declared.setdefault(item.claim, item)
-        name = item.claim.removeprefix(CLAIM)
-        if item.exact is None:
-            problems.append(f"claim {name}: no oa:TextQuoteSelector with oa:exact")
+        text = texts if isinstance(texts, str) else texts.get(item.source or "")
+        if text is None:
+            problems.append(f"claim {item.claim.removeprefix(CLAIM)}: its oa:hasSource "
+                            f"{item.source} is not a source text of data/sources/")
             continue
-        if item.bad_offsets:
-            problems.append(f"claim {name}: {' and '.join(item.bad_offsets)} is not an integer")
-            continue
-        if item.start is None or item.end is None:
-            problems.append(f"claim {name}: no oa:TextPositionSelector with oa:start and oa:end")
-            continue
-        at = source_text[item.start : item.end]
-        if at != item.exact:
-            problems.append(
-                f"claim {name}: quote {item.exact!r} is not at {item.start}-{item.end} "
-                f"(the text there is {at!r})"
-            )
-            continue
-        prefix, suffix = context(source_text, item.start, item.end)
-        if item.prefix is not None and not prefix.endswith(item.prefix):
-            problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
-        if item.suffix is not None and not suffix.startswith(item.suffix):
-            problems.append(f"claim {name}: oa:suffix {item.suffix!r} does not follow the quote")
+        problems += _quote_problems(item, text)
     problems += misquoted_words(dataset, declared.values())
 
     graphs = {str(g.identifier) for g in dataset.graphs() if str(g.identifier).startswith(CLAIM)}
@@ -220,18 +244,25 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
         problems.append(f"graph {graph}: holds facts but is not a claim with a quote")
     for claim in sorted(set(declared) - graphs):
         problems.append(f"claim {claim.removeprefix(CLAIM)}: declared but asserts no triple")
+    return problems + _digest_problems(dataset, texts)
 
-    provenance_graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
-    digests = [
-        provenance_graph.value(text, URIRef(RBO + "sha256"))
-        for text in provenance_graph.subjects(RDF.type, URIRef(RBO + "SourceText"))
-    ]
-    digests = [d for d in digests if d is not None]
-    actual = sha256(source_text)
-    if not digests:
+
+def _digest_problems(dataset, texts: str | Mapping[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Source texts whose recorded SHA-256 is missing or is not that of their text."""
+    problems = []
+    nodes = {s for s, _, _, _ in dataset.quads((None, RDF.type, URIRef(RBO + "SourceText"), None))}
+    if not nodes:
         problems.append("the source text has no recorded rbo:sha256")
-    for digest in digests:
-        if str(digest) != actual:
+    for node in sorted(nodes):
+        text = texts if isinstance(texts, str) else texts.get(str(node))
+        recorded = dataset.quads((node, URIRef(RBO + "sha256"), None, None))
+        digests = {str(d) for _, _, d, _ in recorded}
+        if not digests:
+            problems.append("the source text has no recorded rbo:sha256")
+        if text is None:
+            continue
+        actual = sha256(text)
+        for digest in sorted(digests - {actual}):
             problems.append(f"the source text's SHA-256 is {actual}, the graph records {digest}")
     return problems
 
@@ -264,10 +295,17 @@ def misquoted_words(dataset, claims: Iterable[Evidence]) -> list[str]:  # type: 
     return problems
 
 
-def uncovered_sentences(dataset, source_text: str) -> list[Sentence]:  # type: ignore[no-untyped-def]
-    """The sentences of the text that no claim's quote overlaps."""
+def uncovered_sentences(  # type: ignore[no-untyped-def]
+    dataset, source_text: str, source: str | None = None
+) -> list[Sentence]:
+    """The sentences of the text that no claim's quote overlaps.
+
+    ``source`` is the text node of ``source_text``: only quotes taken from it count. Without
+    it, every quote counts (a project of one source).
+    """
     spans = [
-        (e.start, e.end) for e in evidence(dataset) if e.start is not None and e.end is not None
+        (e.start, e.end) for e in evidence(dataset)
+        if e.start is not None and e.end is not None and source in (None, e.source)
     ]
     return [
         s for s in sentences(source_text) if not any(a < s.end and s.start < b for a, b in spans)

@@ -5,9 +5,12 @@ The rules of ``docs/architecture.md``, checked on every source file as it is loa
 
 - every triple about an article entity (an ``rb:`` IRI) lives in a claim graph
   (``claim:<id>``), and every claim graph has a quote in ``rbg:provenance``;
-- ``data/article/`` writes only claim graphs and ``rbg:provenance``; the provenance graph
-  holds claim metadata and selectors: its subjects are claims, their ``claim:<id>#...``
-  nodes and the source text node ``rb:article-text``;
+- ``data/article/`` (the China Daily article) and ``data/claims/<source>/`` (other sources)
+  write only claim graphs and ``rbg:provenance``; the provenance graph holds claim metadata
+  and selectors: its subjects are claims and their ``claim:<id>#...`` nodes;
+- ``rbg:sources`` comes from ``data/sources/`` only and holds source metadata only: its
+  subjects are source text nodes (``rb:article-text``, ``rb:text/<name>``), its predicates
+  those of :data:`SOURCE_METADATA`;
 - ``rbg:ontology`` comes from ``ontology/`` only and holds terms, not article entities;
 - ``rbg:links/wikidata`` comes from ``data/links/`` only; an article entity appears there
   only as the subject of a SKOS mapping to a Wikidata item;
@@ -35,10 +38,25 @@ from rustbelt_kg import namespaces
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB
 from rustbelt_kg.terms import Quad, nt_term, split_iri
 
-__all__ = ["SOURCE_TEXT", "file_problem", "show_quad", "show_term", "unquoted_claims"]
+__all__ = [
+    "SOURCE_METADATA", "SOURCE_TEXT", "file_problem", "is_text_node", "show_quad", "show_term",
+    "unquoted_claims",
+]
 
-#: The node of the stored article text in ``rbg:provenance`` (path and checksum).
+#: The text node of the China Daily article; other sources' are ``rb:text/<name>``.
 SOURCE_TEXT = RB + "article-text"
+_TEXTS = RB + "text/"
+
+#: What ``rbg:sources`` may say about a source text, and nothing else.
+SOURCE_METADATA = frozenset(
+    PREFIXES[prefix] + local for prefix, local in (
+        ("rdf", "type"), ("rdfs", "label"), ("rdfs", "comment"), ("dcterms", "title"),
+        ("dcterms", "publisher"), ("dcterms", "issued"), ("dcterms", "creator"),
+        ("dcterms", "license"), ("dcterms", "language"), ("schema", "url"),
+        ("schema", "encodingFormat"), ("rbo", "filePath"), ("rbo", "sha256"),
+        ("prov", "wasDerivedFrom"),
+    )
+)
 
 RDFS_COMMENT = PREFIXES["rdfs"] + "comment"
 SKOS = PREFIXES["skos"]
@@ -53,15 +71,19 @@ _HOME = {
     "ontology": namespaces.ONTOLOGY_GRAPH,
     "links": namespaces.LINKS_GRAPH,
     "enrichment": namespaces.ENRICHMENT_GRAPH,
+    "sources": namespaces.SOURCES_GRAPH,
 }
+#: Source kinds whose files hold claims (claim graphs and ``rbg:provenance``).
+_CLAIM_KINDS = ("article", "claims")
 _FOLDER = {
     namespaces.ONTOLOGY_GRAPH: "ontology/",
     namespaces.LINKS_GRAPH: "data/links/",
     namespaces.ENRICHMENT_GRAPH: "data/enrichment/",
-    namespaces.PROVENANCE_GRAPH: "data/article/",
+    namespaces.PROVENANCE_GRAPH: "data/article/ and data/claims/",
+    namespaces.SOURCES_GRAPH: "data/sources/",
 }
 #: Source kinds whose files live in ``data/`` (no blank nodes).
-_DATA_KINDS = ("article", "links", "enrichment")
+_DATA_KINDS = ("article", "claims", "sources", "links", "enrichment")
 _RULES = " (docs/architecture.md)"
 
 
@@ -84,17 +106,18 @@ def _is_claim(term: Node | None) -> bool:
     return isinstance(term, URIRef) and str(term).startswith(CLAIM)
 
 
+def is_text_node(term: Node | None) -> bool:
+    """Whether ``term`` names a source text (``rb:article-text`` or ``rb:text/<name>``)."""
+    return isinstance(term, URIRef) and (str(term) == SOURCE_TEXT or str(term).startswith(_TEXTS))
+
+
 def _is_entity(term: Node) -> bool:
-    return isinstance(term, URIRef) and str(term).startswith(RB) and str(term) != SOURCE_TEXT
-
-
-def _provenance_subject(term: Node) -> bool:
-    return _is_claim(term) or str(term) == SOURCE_TEXT
+    return isinstance(term, URIRef) and str(term).startswith(RB) and not is_text_node(term)
 
 
 def _graph_problem(kind: str, graph: Node | None) -> str | None:
     """Why a file of ``kind`` may not write ``graph`` (``None`` if it may)."""
-    if kind == "article":
+    if kind in _CLAIM_KINDS:
         if graph is None:
             return None  # the triple's own rule says why (unsourced fact)
         if (_is_claim(graph) and "#" not in str(graph)) or \
@@ -105,9 +128,9 @@ def _graph_problem(kind: str, graph: Node | None) -> str | None:
     folder = _FOLDER.get(str(graph))
     if folder is not None:
         return f"{show_term(graph)} comes from {folder} only"
-    if kind == "article":
-        return (f"{show_term(graph)} is not a graph the architecture names: data/article/ "
-                "writes claim graphs (claim:<id>) and rbg:provenance")
+    if kind in _CLAIM_KINDS:
+        return (f"{show_term(graph)} is not a graph the architecture names: claim files "
+                "write claim graphs (claim:<id>) and rbg:provenance")
     return f"{show_term(graph)} is not a graph the architecture names: {kind} files write " \
         f"{show_term(URIRef(_HOME[kind]))}"
 
@@ -121,12 +144,17 @@ def _triple_problem(kind: str, quad: Quad) -> tuple[str, str] | None:
     graph = str(g) if g is not None else None
     if kind in _DATA_KINDS and any(isinstance(t, BNode) for t in quad):
         return "a blank node in data/", "give the node an IRI, so exports stay stable"
-    if kind == "article" and graph is None:
+    if kind in _CLAIM_KINDS and graph is None:
         return "unsourced fact in the default graph", _UNSOURCED
-    if graph == namespaces.PROVENANCE_GRAPH and not _provenance_subject(s):
+    if graph == namespaces.PROVENANCE_GRAPH and not _is_claim(s):
         return ("unsourced fact in rbg:provenance",
-                "it holds claim metadata and selectors (its subjects are claims, their "
-                "claim:<id>#... nodes and rb:article-text); " + _UNSOURCED)
+                "it holds claim metadata and selectors (its subjects are claims and their "
+                "claim:<id>#... nodes; source metadata goes in data/sources/); " + _UNSOURCED)
+    if graph == namespaces.SOURCES_GRAPH and not (is_text_node(s) and str(p) in SOURCE_METADATA):
+        return ("not source metadata in rbg:sources",
+                "it holds what data/sources/NAME.ttl says about a source text (subjects "
+                "rb:article-text or rb:text/<name>; title, publisher, dates, authors, URL, "
+                "licence, language, file path, SHA-256)")
     if graph == namespaces.LINKS_GRAPH and _is_entity(s) and not (
         str(p) in _MAPPINGS and str(o).startswith(namespaces.WD)
     ):

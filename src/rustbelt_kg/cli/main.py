@@ -461,6 +461,62 @@ def stats(app: App) -> None:
     _emit(f"project: {app.project().root}\n" + run_stats(app.store()).render())
 
 
+# -- sources and quotes -------------------------------------------------------------------
+
+
+@cli.command("add-source")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="The title (headline) of the source.")
+@click.option("--published", required=True, metavar="YYYY-MM-DD", help="Publication date.")
+@click.option("--publisher", required=True, help="Who published it.")
+@click.option("--url", help="Where it was published (http or https).")
+@click.option("--author", "authors", multiple=True, help="An author; repeat for several.")
+@click.option("--licence", help="Its licence or rights statement.")
+@click.option("--language", default="en", show_default=True, help="Its language (BCP 47).")
+@click.option("--name", help="The source's name in data/sources/ (default: FILE's stem).")
+@pass_app
+def add_source(app: App, file: Path, title: str, published: str, publisher: str,
+               url: str | None, authors: tuple[str, ...], licence: str | None, language: str,
+               name: str | None) -> None:
+    """Copy a text into data/sources/ and write its metadata stub (NAME.ttl) beside it.
+
+    A text already registered (same SHA-256) or a name already taken is refused (exit 2).
+    """
+    from rustbelt_kg.sources import register
+
+    added = register(app.project(), file, title=title, published=published,
+                     publisher=publisher, url=url, authors=authors, licence=licence,
+                     language=language, name=name)
+    project = app.project()
+    _emit(f"added {project.display(added.text)} and {project.display(added.stub)}; its claims "
+          f"go in data/claims/{added.name}/, with oa:hasSource <{added.node}> and "
+          f"prov:wasDerivedFrom <{added.work}>; the first says what <{added.work}> is "
+          "(a rbo:NewsArticle with its schema:headline)\n")
+
+
+@cli.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if a file is not anchored as derived.")
+@pass_app
+def anchor(app: App, check_only: bool) -> None:
+    """Derive every quote's offsets, prefix and suffix from its words and write them in.
+
+    Only those values change in the claim files; a quote whose words are not in its source
+    text (an orphan, shown with the closest passage and its score) or that occurs more
+    than once without a prefix or rbo:occurrence stops the command, and no file is written.
+    """
+    from rustbelt_kg.anchoring import anchor_project
+    from rustbelt_kg.errors import CheckFailed
+
+    project = app.project()
+    report = anchor_project(project, write=not check_only)
+    if check_only and report.moved:
+        raise CheckFailed("quotes not anchored as derived (run rustbelt-kg anchor)",
+                          report.moved)
+    files = ", ".join(project.display(p) for p in report.changed) or "no file changed"
+    _emit(f"{report.quotes} quotes anchored; {len(report.moved)} re-anchored: {files}\n")
+
+
 cli.add_command(link_command)
 cli.add_command(enrich_command)
 
