@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ from rustbelt_kg.store import OxigraphStore
 SCRIPT = Path(sys.executable).with_name("rustbelt-kg")
 PRODUCT = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 COUNT_PRODUCT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+#: Far more rows than any test waits for, even on the tiny project (its quads to the sixth).
+ENDLESS_PRODUCT = COUNT_PRODUCT.replace("?l }", "?l . ?m ?n2 ?o . ?p ?q ?r }")
 
 
 @pytest.fixture
@@ -228,3 +231,27 @@ def test_the_memory_store_gives_its_first_rows_before_it_has_them_all(
     out = io.StringIO()
     run_bounded(first_row, out, timeout=30)
     assert out.getvalue() == "['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_query_killed_from_outside_takes_its_child_process_with_it(
+    built_tiny: Project, how: signal.Signals
+) -> None:
+    marker = f"marker-{uuid.uuid4()}"
+    command = subprocess.Popen(
+        [str(SCRIPT), "--project", str(built_tiny.root), "sparql", "--timeout", "0",
+         f"{ENDLESS_PRODUCT} # {marker}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    # parsing runs in a child of its own for milliseconds; the query's child stays
+    deadline = time.monotonic() + 30
+    while len(_processes_running(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2)
+    assert len(_processes_running(marker)) == 2  # the command and the query's child
+    command.send_signal(how)
+    command.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_running(marker) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
 import io
 import json
 import os
@@ -55,8 +56,10 @@ def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
     out.flush()
     data_read, data_write = os.pipe()
     status_read, status_write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
+        _die_with(parent)
         os.close(data_read)
         os.close(status_read)
         _child(work, data_write, status_write)
@@ -72,6 +75,23 @@ def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
         os.close(status_read)
         crash = _reap(pid)
     _raise_from(status, crash)
+
+
+#: Linux's prctl option that sends the calling process a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this (child) process when ``parent`` dies, whatever kills it
+    (``kill -9`` included, which no handler of the parent sees); on a system without
+    ``prctl`` the parent's own clean-up is all there is."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _child(work: Work, data_fd: int, status_fd: int) -> None:
