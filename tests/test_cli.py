@@ -408,3 +408,20 @@ def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_a_usage_error(
         assert result.exit_code == 2, (command, result.output)
         assert "is not a number of seconds" in result.stderr
         assert "internal error" not in result.stderr
+
+
+def test_an_integer_rdflib_cannot_convert_gives_one_warning_line_not_a_traceback(
+    tiny_project: Project,
+) -> None:
+    query = "SELECT (" + "9" * 5000 + " AS ?x) WHERE {}"
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("rustbelt-kg")), "--project", str(tiny_project.root),
+         "--store", "memory", "sparql", "-"],
+        input=query, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith('"' + "9" * 5000 + '"')
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: rdflib"), done.stderr
+    assert "4300 digits" in lines[0]

@@ -201,6 +201,18 @@ def test_nesting_counts_brackets_but_not_those_in_strings_iris_and_comments() ->
         check_nesting(text.encode(), "x.ttl", limit=4)
 
 
+def test_an_escape_in_a_prefixed_name_neither_hides_brackets_nor_counts_as_one() -> None:
+    prologue = "@prefix ex: <http://example.org/> .\n"
+    nested = "ex:s ex:p " + "[ ex:p " * 5 + "ex:end" + " ]" * 5 + " .\n"
+    for escape in ("\\#", "\\'", '\\"'):
+        hidden = (prologue + f"ex:s ex:p ex:a{escape} ; " + nested[len("ex:s "):]).encode()
+        with pytest.raises(NestingTooDeep, match=r"^x.ttl:2: nested more than 4 levels"):
+            check_nesting(hidden, "x.ttl", limit=4)
+    flat = prologue + "ex:s ex:p " + ", ".join(["ex:a\\(", "ex:b\\(", "ex:c\\)"] * 30) + " .\n"
+    check_nesting(flat.encode(), "x.ttl", limit=4)
+    assert len(list(load_module.ox.parse(flat.encode(), load_module.ox.RdfFormat.TURTLE))) == 90
+
+
 def test_a_shapes_file_nested_past_the_limit_is_refused_too(tiny_project: Project) -> None:
     shapes = tiny_project.root / "shapes" / "zz-deep.ttl"
     shapes.write_text(

@@ -19,6 +19,7 @@ from rustbelt_kg.query import list_queries, parse_queries, run_sparql
 from rustbelt_kg.sparql import (
     MAX_NESTING,
     MAX_OPERATORS,
+    MAX_PATTERNS,
     MAX_QUERY_SIZE,
     check_query,
     parse_sparql,
@@ -156,6 +157,43 @@ def test_the_operator_limit_is_below_oxigraphs_breaking_point(store: Store) -> N
             run_sparql(store, chain)
     with pytest.raises(QueryTooComplex, match="operators"):
         check_query("SELECT * { BIND(" + "+".join(["1"] * (MAX_OPERATORS + 2)) + " AS ?x) }")
+
+
+#: Texts under 256 KiB, nested 2 deep, with no operator, that segfault Oxigraph's planner.
+MANY_PATTERNS = {
+    "triple patterns":
+        "SELECT * {\n" + "".join(f"?s{i} rbo:p ?o{i} .\n" for i in range(9000)) + "}",
+    "objects": "SELECT * { ?s ?p " + ", ".join(f"?o{i}" for i in range(30000)) + " }",
+    "predicates": "SELECT * { ?s " + " ; ".join(f"?p{i} ?o{i}" for i in range(12000)) + " }",
+    "collection items": "SELECT * { ?s ?p ( " + " ".join(f"?o{i}" for i in range(20000)) + " ) }",
+    "dots in names": "SELECT * {\n" + "".join(f"?s{i} rbo:p rbo:o.\n" for i in range(9000)) + "}",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(MANY_PATTERNS))
+def test_thousands_of_triple_patterns_or_list_items_are_refused_before_an_engine(
+    shape: str,
+) -> None:
+    text = MANY_PATTERNS[shape]
+    assert len(text.encode()) <= MAX_QUERY_SIZE
+    refused = f"more than {MAX_PATTERNS} triple patterns"
+    with pytest.raises(QueryTooComplex, match=refused) as raised:
+        check_query(text)
+    assert raised.value.limit == "MAX_PATTERNS"
+    fewer = f"SELECT * {{ ?s ?p {', '.join(f'?o{i}' for i in range(MAX_PATTERNS))} }}"
+    assert check_query(fewer).form == "select"
+
+
+def test_a_stored_query_of_9000_triple_patterns_stops_build_with_exit_6_not_a_segfault(
+    tiny_project: Project,
+) -> None:
+    (tiny_project.queries_dir / "huge.rq").write_text(
+        MANY_PATTERNS["triple patterns"], encoding="utf-8"
+    )
+    done = script(tiny_project, "build", "--no-export")
+    assert done.returncode == 6, done.stderr
+    assert "queries/huge.rq:" in done.stderr and "triple patterns" in done.stderr
+    assert not tiny_project.store_path.exists()
 
 
 def test_a_text_past_the_size_limit_is_refused_and_a_file_not_read_to_its_end(

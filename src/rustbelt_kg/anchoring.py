@@ -32,6 +32,7 @@ from rustbelt_kg.anchor import Anchor, QuoteProblem, derive
 from rustbelt_kg.errors import CheckFailed, UsageError
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RBO
 from rustbelt_kg.project import Project
+from rustbelt_kg.reading import decode_text, read_source
 from rustbelt_kg.sources import turtle_string
 
 __all__ = ["AnchorReport", "anchor_project"]
@@ -68,10 +69,10 @@ class AnchorReport:
     quotes: int = 0
 
 
-def _quotes(path: Path) -> list[_Quote]:
+def _quotes(data: bytes) -> list[_Quote]:
     """The quote selectors of one TriG file, with their target, source and position."""
     values: dict[str, dict[str, list[Any]]] = {}
-    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TRIG):
+    for quad in ox.parse(data, ox.RdfFormat.TRIG):
         if not isinstance(quad.graph_name, ox.NamedNode) or \
                 quad.graph_name.value != PROVENANCE_GRAPH:
             continue
@@ -179,8 +180,9 @@ def anchor_project(project: Project, *, write: bool = True) -> AnchorReport:
     report = AnchorReport()
     edited: dict[Path, str] = {}
     for path in _claim_files(project):
-        original = text = path.read_text(encoding="utf-8")
-        for quote in _quotes(path):
+        data = read_source(path, project.display(path))
+        original = text = decode_text(data, project.display(path))
+        for quote in _quotes(data):
             report.quotes += 1
             name = quote.claim.removeprefix(CLAIM)
             source = texts.get(quote.source or "")

@@ -9,7 +9,8 @@ and carries the exit code the command line uses for it::
     │   └── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
     ├── SyntaxProblem                  exit 3  (file, line and column)
     │   ├── RdfSyntaxError             exit 3  (Turtle, TriG, N-Triples ...)
-    │   └── QuerySyntaxError           exit 3  (SPARQL)
+    │   ├── QuerySyntaxError           exit 3  (SPARQL)
+    │   └── TextEncodingError          exit 3  (a source text that is not UTF-8)
     ├── DataProblem                    exit 1  (the graph is not what it claims)
     │   ├── ValidationFailed           exit 1  (SHACL violations)
     │   ├── CheckFailed                exit 1  (quotes, offsets, coverage, QC)
@@ -19,9 +20,11 @@ and carries the exit code the command line uses for it::
     │   └── QueryMismatch              exit 1  (stored query vs. expected result)
     ├── StoreError                     exit 5  (opening or writing a store)
     ├── OutputError                    exit 5  (a file that cannot be written)
+    ├── SourceUnreadable               exit 5  (a source file that cannot be read)
     ├── LimitExceeded                  exit 6  (an input or a query past a documented limit)
     │   ├── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
     │   ├── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
+    │   ├── SourceTooLarge             exit 6  (a source file larger than its limit)
     │   ├── QueryTooComplex            exit 6  (SPARQL text too large or nested too deep)
     │   └── QueryTimeout               exit 6  (a query ran past its --timeout)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
@@ -93,6 +96,10 @@ class QuerySyntaxError(SyntaxProblem):
     """A SPARQL query or update that does not parse."""
 
 
+class TextEncodingError(SyntaxProblem):
+    """A source text whose bytes are not UTF-8; the message names the first bad byte."""
+
+
 class DataProblem(RustbeltError):
     """The graph parses but is not what it should be."""
 
@@ -151,6 +158,16 @@ class OutputError(RustbeltError):
         super().__init__(f"cannot write {self.path}: {reason}")
 
 
+class SourceUnreadable(RustbeltError):
+    """A source file that cannot be read: a folder, a FIFO or a device where a file should
+    be, no permission. ``path`` names it as shown."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot read {self.path}: {reason}")
+
+
 class LimitExceeded(RustbeltError):
     """An input or a query went past one of the documented limits (nesting depth, size,
     time, rows). ``limit`` names the limit, so the message can say how to raise it."""
@@ -191,10 +208,23 @@ class TooManyBlankNodes(LimitExceeded):
         )
 
 
+class SourceTooLarge(LimitExceeded):
+    """A source file larger than the limit its message names; the rest is never read."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: larger than {limit // (1024 * 1024)} MiB, the limit for this kind of "
+            "file; split it",
+            limit=f"file size {limit}",
+        )
+
+
 class QueryTooComplex(LimitExceeded):
     """A SPARQL text past a limit of :mod:`rustbelt_kg.sparql` (size, nesting depth,
     operators), found before any engine saw it; the message names the file and position,
-    ``limit`` the constant (``MAX_NESTING``, ``MAX_OPERATORS``, ``MAX_QUERY_SIZE``)."""
+    ``limit`` the constant (``MAX_NESTING``, ``MAX_OPERATORS``, ``MAX_PATTERNS``,
+    ``MAX_QUERY_SIZE``)."""
 
 
 class QueryTimeout(LimitExceeded):

@@ -33,11 +33,11 @@ from rustbelt_kg import sourcing
 from rustbelt_kg.errors import (
     NestingTooDeep,
     RdfSyntaxError,
-    RustbeltError,
     SourceRuleBroken,
     TooManyBlankNodes,
 )
 from rustbelt_kg.project import Project, SourceKind
+from rustbelt_kg.reading import read_source
 from rustbelt_kg.terms import Quad, from_oxigraph, from_oxigraph_quad
 
 if TYPE_CHECKING:
@@ -81,9 +81,12 @@ _PARSER_PREFIX = re.compile(
 )
 
 
-#: Strings, IRIs and comments (whose brackets do not count), and the brackets themselves.
+#: Strings, IRIs, comments and escapes (whose brackets do not count), and the brackets
+#: themselves. An escape outside a string (``ex:a\\#``, ``ex:a\\(`` in a prefixed name's
+#: local part) is one token: it starts no comment or string and is no bracket.
 _TOKENS = re.compile(
-    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'  # long strings
+    rb"\\."  # escapes outside strings and IRIs
+    rb'|"""(?:[^"\\]|\\.|"(?!""))*"""'  # long strings
     rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     rb'|"(?:[^"\\\n]|\\.)*"'  # short strings
     rb"|'(?:[^'\\\n]|\\.)*'"
@@ -154,13 +157,6 @@ def _line_of(data: bytes, syntax: str, index: int) -> int | None:
     return None
 
 
-def _read(path: Path, name: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise RustbeltError(f"{name}: cannot read: {error.strerror or error}") from error
-
-
 def parse_file(
     path: Path,
     syntax: str = "turtle",
@@ -179,7 +175,7 @@ def parse_file(
     """
     name = display or str(path)
     target = URIRef(graph) if graph is not None else None
-    data = _read(Path(path), name)
+    data = read_source(Path(path), name)
     if syntax in ("turtle", "trig"):
         check_nesting(data, name)
     try:
@@ -229,12 +225,12 @@ def load_quads(
             first_quad.setdefault(quad[3], (path, index))
             blank_nodes.update(t for t in quad if isinstance(t, BNode))
             if len(blank_nodes) > MAX_BLANK_NODES:
-                line = _line_of(path.read_bytes(), kind.syntax, index)
+                line = _line_of(read_source(path, project.display(path)), kind.syntax, index)
                 raise TooManyBlankNodes(project.display(path), line, MAX_BLANK_NODES)
         quads.extend(parsed)
     for claim in sorted(sourcing.unquoted_claims(quads), key=str):
         path, index = first_quad[claim]
-        line = _line_of(path.read_bytes(), "trig", index)
+        line = _line_of(read_source(path, project.display(path)), "trig", index)
         raise SourceRuleBroken(
             f"claim graph {sourcing.show_term(claim)} has no quote in rbg:provenance "
             "(rbo:evidence, oa:hasSelector, oa:exact): its facts are unsourced "

@@ -185,12 +185,16 @@ class Project:
     def article_text(self) -> str:
         """The text of the first source (``data/sources/*.txt`` by name): the article.
 
-        Raises :class:`SourceMissing` (exit 1) when there is no text file.
+        Raises :class:`SourceMissing` (exit 1) when there is no text file, and the errors of
+        :func:`rustbelt_kg.reading.read_text` when it cannot be read, is too large or is not
+        UTF-8.
         """
+        from rustbelt_kg.reading import read_text
+
         texts = self.source_texts()
         if not texts:
             raise SourceMissing(f"expected an article text in {self.sources_dir}, found none")
-        return texts[0].read_text(encoding="utf-8")
+        return read_text(texts[0], self.display(texts[0]))
 
     @property
     def build_dir(self) -> Path:

@@ -26,10 +26,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from rustbelt_kg import fsio
-from rustbelt_kg.errors import SourceMissing, UsageError
+from rustbelt_kg.errors import SourceMissing, SourceUnreadable, TextEncodingError, UsageError
 from rustbelt_kg.namespaces import RB, RBO
 from rustbelt_kg.project import Project
 from rustbelt_kg.provenance import sha256
+from rustbelt_kg.reading import read_source, read_text
 
 __all__ = ["Registered", "register", "stub", "text_node", "texts", "turtle_string", "work_node"]
 
@@ -55,21 +56,25 @@ def texts(project: Project) -> dict[str, str]:
     """Every source text node of the stubs (``data/sources/*.ttl``) with its text.
 
     Raises :class:`SourceMissing` (exit 1) when there is no text, or a stub names a file
-    that is not there.
+    that is not there; a text that cannot be read, is too large or is not UTF-8 raises the
+    errors of :func:`rustbelt_kg.reading.read_text`.
     """
     if not project.source_texts():
         raise SourceMissing(f"expected an article text in {project.sources_dir}, found none")
     found: dict[str, str] = {}
     for stub in sorted(project.sources_dir.glob("*.ttl")):
-        for triple in ox.parse(path=str(stub), format=ox.RdfFormat.TURTLE):
+        data = read_source(stub, project.display(stub))
+        for triple in ox.parse(data, ox.RdfFormat.TURTLE):
             if triple.predicate.value == _FILE_PATH:
                 path = project.root / str(triple.object.value)
                 try:
-                    found[str(triple.subject.value)] = path.read_text(encoding="utf-8")
-                except OSError as error:
+                    found[str(triple.subject.value)] = read_text(path, project.display(path))
+                except SourceUnreadable as error:
+                    if not isinstance(error.__cause__, FileNotFoundError):
+                        raise
                     raise SourceMissing(
                         f"{project.display(stub)} names {triple.object.value}, which cannot be "
-                        f"read: {error.strerror or error}"
+                        f"read: {error.reason}"
                     ) from error
     return found
 
@@ -154,15 +159,15 @@ def register(
     registered; nothing is written then. The text and the stub are written atomically.
     """
     try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_text(file, str(file))
+    except (SourceUnreadable, TextEncodingError) as error:
         raise UsageError(f"cannot read {file} as UTF-8 text: {error}") from error
     name = name or Path(file).stem
     _check_arguments(name, published, url)
     digest = sha256(text)
     folder = project.sources_dir
     for existing in sorted(folder.glob("*.txt")):
-        if sha256(existing.read_text(encoding="utf-8")) == digest:
+        if sha256(read_text(existing, project.display(existing))) == digest:
             raise UsageError(
                 f"{file} is already registered as {project.display(existing)} (same SHA-256)"
             )

@@ -33,6 +33,7 @@ from rustbelt_kg.errors import (
 __all__ = [
     "MAX_NESTING",
     "MAX_OPERATORS",
+    "MAX_PATTERNS",
     "MAX_QUERY_SIZE",
     "PARSE_TIMEOUT",
     "QueryShape",
@@ -49,24 +50,17 @@ __all__ = [
 def read_sparql(path: Path, display: str | None = None) -> str:
     """The text of a SPARQL file. Not UTF-8: :class:`QuerySyntaxError` with the line and
     column of the first bad byte; larger than :data:`MAX_QUERY_SIZE`: :class:`QueryTooComplex`
-    (the rest is never read). :class:`OSError` is left to the caller."""
-    with open(path, "rb") as file:
-        data = file.read(MAX_QUERY_SIZE + 1)
+    (the rest is never read). :class:`OSError` is left to the caller, also for a folder, a
+    FIFO or a device (:func:`rustbelt_kg.reading.read_capped`)."""
+    from rustbelt_kg.reading import decode_utf8, read_capped
+
+    data = read_capped(path, MAX_QUERY_SIZE)
     if len(data) > MAX_QUERY_SIZE:
         raise QueryTooComplex(
             f"{display or path}: the query text is larger than {MAX_QUERY_SIZE:,} bytes",
             limit="MAX_QUERY_SIZE",
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - data.rfind(b"\n", 0, error.start)
-        raise QuerySyntaxError(
-            f"not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}",
-            path=display or str(path), line=line, column=column,
-        ) from error
-    return text.replace("\r\n", "\n")
+    return decode_utf8(data, display or str(path), QuerySyntaxError).replace("\r\n", "\n")
 
 
 @dataclass(frozen=True)
@@ -246,6 +240,15 @@ MAX_NESTING = 16
 #: even without brackets: Oxigraph overflows its stack from about 2,600 ``MINUS`` or ``BIND``
 #: in a row, 6,300 ``UNION`` and 6,600 ``+``.
 MAX_OPERATORS = 1000
+#: Most triple patterns and list items in one text: each ``.``, ``,`` and ``;`` between
+#: patterns or terms, and each term inside ``( )`` (a collection's items, a function's
+#: arguments), counts one. Oxigraph overflows its stack (a segfault) from about 7,800
+#: objects in one ``,`` list, 8,000 predicates in one ``;`` list, 8,000 triple patterns
+#: in one group and 12,000 items in one collection; its planner takes longer than
+#: :data:`PARSE_TIMEOUT` well before (a few hundred patterns in one group). rdflib gives up
+#: (``RecursionError``, exit 6 too) from 84 triple patterns in a row in one group.
+MAX_PATTERNS = 1000
+_TERMS = frozenset({"var", "iri", "pname", "string", "number"})
 _KEYWORDS = frozenset(
     {"UNION", "MINUS", "OPTIONAL", "BIND", "FILTER", "GRAPH", "SERVICE", "EXISTS", "VALUES"}
 )
@@ -352,7 +355,8 @@ def check_query(text: str, *, path: str | None = None) -> QueryText:
     expanded, as SPARQL 1.1 expands them before parsing: an update, a ``SERVICE`` or brackets
     spelt with escapes are found too.
 
-    Past :data:`MAX_QUERY_SIZE`, :data:`MAX_NESTING` or :data:`MAX_OPERATORS`: a
+    Past :data:`MAX_QUERY_SIZE`, :data:`MAX_NESTING`, :data:`MAX_OPERATORS` or
+    :data:`MAX_PATTERNS`: a
     :class:`~rustbelt_kg.errors.QueryTooComplex` naming ``path``, line and column. An update
     (``INSERT``, ``DELETE``, ``LOAD``, ``DROP`` ...) is a :class:`UsageError`.
 
@@ -383,7 +387,8 @@ def _check_text(text: str, path: str | None) -> QueryText:
             f"{MAX_QUERY_SIZE:,}", limit="MAX_QUERY_SIZE",
         )
     prefixes = dict(namespaces.PREFIXES)
-    depth = operators = 0
+    depth = operators = patterns = 0
+    brackets: list[str] = []
     form, form_at = "", 0
     services: list[str | None] = []
     spans: list[tuple[int, int]] = []
@@ -406,8 +411,22 @@ def _check_text(text: str, path: str | None) -> QueryText:
             after = ""
         if kind == "open":
             depth += 1
+            brackets.append(value)
         elif kind == "close":
             depth = max(0, depth - 1)
+            brackets = brackets[:-1]
+        if (
+            value in (".", ",", ";")
+            or (kind in ("pname", "number") and value.endswith("."))
+            or (kind in _TERMS and brackets and brackets[-1] == "(")
+        ):
+            patterns += 1
+            if patterns > MAX_PATTERNS:
+                raise _too_complex(
+                    text, match.start(),
+                    f"more than {MAX_PATTERNS} triple patterns and list items", path,
+                    "MAX_PATTERNS",
+                )
         if depth + code_depth > MAX_NESTING:
             raise _too_complex(
                 text, match.start(), f"brackets nested deeper than {MAX_NESTING} levels", path,

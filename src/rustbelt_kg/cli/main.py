@@ -14,6 +14,7 @@ receive the :class:`App` as ``ctx.obj`` like the others.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -105,6 +106,34 @@ def _report_internal_error(error: Exception) -> None:
     )
 
 
+class _OneLineWarnings(logging.Handler):
+    """Shows a library's log record as one ``warning:`` line on stderr, each distinct
+    message once, never with its traceback (rdflib logs one for a literal it cannot convert,
+    such as an integer of more than 4,300 digits, though the answer is right)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = " ".join(record.getMessage().split())
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f" ({' '.join(str(record.exc_info[1]).split())})"
+        if len(line) > 300:
+            line = line[:297] + "..."
+        if line not in self.seen:
+            self.seen.add(line)
+            click.echo(f"warning: {record.name}: {line}", err=True)
+
+
+def _library_warnings_on_one_line() -> None:
+    """Route rdflib's log records through :class:`_OneLineWarnings` (without importing it)."""
+    logger = logging.getLogger("rdflib")
+    if not any(isinstance(handler, _OneLineWarnings) for handler in logger.handlers):
+        logger.addHandler(_OneLineWarnings())
+        logger.propagate = False
+
+
 class RustbeltGroup(click.Group):
     """The top-level group: the one place where errors become messages and exit codes."""
 
@@ -160,6 +189,7 @@ class RustbeltGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, project_option: Path | None, store_name: str) -> None:
     """A knowledge graph of one China Daily article, every fact traced to its words."""
+    _library_warnings_on_one_line()
     ctx.obj = App(project_option, store_name)
 
 
