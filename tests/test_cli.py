@@ -425,3 +425,33 @@ def test_an_integer_rdflib_cannot_convert_gives_one_warning_line_not_a_traceback
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("warning: rdflib"), done.stderr
     assert "4300 digits" in lines[0]
+
+
+def test_arguments_and_standard_input_that_are_not_utf8_are_clear_errors(built: Project) -> None:
+    script = Path(sys.executable).with_name("rustbelt-kg")
+    base = [str(script).encode(), b"--project", str(built.root).encode()]
+    for command, code, message in [
+        ([b"sparql", b'SELECT * { ?s ?p "\xff" }'], 2, "argument 4 is not UTF-8 (byte 0xff"),
+        ([b"describe", b"rb:\xfe"], 2, "argument 4 is not UTF-8 (byte 0xfe"),
+        ([b"query", b"people", b"--param", b"person=rb:\xff"], 2, "argument 6 is not UTF-8"),
+    ]:
+        done = subprocess.run([*base, *command], capture_output=True, timeout=60)
+        assert done.returncode == code, done.stderr
+        assert message in done.stderr.decode(), done.stderr
+        assert b"internal error" not in done.stderr
+    done = subprocess.run([*base, b"sparql", b"-"], input=b'SELECT * { ?s ?p "\xff" }',
+                          capture_output=True, timeout=60)
+    assert done.returncode == 3
+    assert done.stderr.decode() == "error: <stdin>:1:19: not UTF-8: byte 0xff at offset 18\n"
+
+
+def test_a_query_text_may_begin_with_a_byte_order_mark(built: Project, tmp_path: Path) -> None:
+    text = "\ufeffSELECT ?name WHERE { ?p a rbo:Person ; rdfs:label ?name } ORDER BY ?name"
+    query = tmp_path / "bom.rq"
+    query.write_text(text, encoding="utf-8")
+    plain = run(built, "sparql", text[1:])
+    assert plain.exit_code == 0 and plain.stdout.count("\n") > 1
+    for given, stdin in ((text, None), (f"@{query}", None), ("-", text)):
+        result = CliRunner().invoke(cli, ["--project", str(built.root), "sparql", given],
+                                    input=stdin)
+        assert (result.exit_code, result.stdout) == (0, plain.stdout), result.output

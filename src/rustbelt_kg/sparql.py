@@ -60,7 +60,14 @@ def read_sparql(path: Path, display: str | None = None) -> str:
             f"{display or path}: the query text is larger than {MAX_QUERY_SIZE:,} bytes",
             limit="MAX_QUERY_SIZE",
         )
-    return decode_utf8(data, display or str(path), QuerySyntaxError).replace("\r\n", "\n")
+    return query_text(decode_utf8(data, display or str(path), QuerySyntaxError))
+
+
+def query_text(text: str) -> str:
+    """A query text as the engines should see it: without the byte-order mark an editor
+    may put first (Oxigraph would read it as part of the first word), ``\r\n`` read as
+    ``\n``."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 @dataclass(frozen=True)

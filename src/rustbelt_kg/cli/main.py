@@ -424,17 +424,24 @@ def sparql(app: App, query_text: str, format: str | None, timeout: float,
     Prefixes of the project (rb:, rbo:, claim:, ...) need no PREFIX lines. Updates are
     refused; so is a SERVICE call unless its endpoint is given with --allow-service.
     """
+    from rustbelt_kg.errors import QuerySyntaxError
+    from rustbelt_kg.reading import decode_utf8
     from rustbelt_kg.sparql import MAX_QUERY_SIZE, read_sparql
+    from rustbelt_kg.sparql import query_text as engine_text
 
     path: str | None = None
     if query_text == "-":
-        query_text, path = sys.stdin.read(MAX_QUERY_SIZE + 1), "<stdin>"
+        path = "<stdin>"
+        data = sys.stdin.buffer.read(MAX_QUERY_SIZE + 1)
+        query_text = engine_text(decode_utf8(data, path, QuerySyntaxError))
     elif query_text.startswith("@"):
         path = query_text[1:]
         try:
             query_text = read_sparql(Path(path), path)  # not UTF-8: a syntax error, exit 3
         except OSError as error:
             raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    else:
+        query_text = engine_text(query_text)
     app.project()
     result_format = _result_format(format)
 
@@ -551,11 +558,25 @@ cli.add_command(link_command)
 cli.add_command(enrich_command)
 
 
+def _refuse_arguments_not_utf8(arguments: list[str]) -> None:
+    """Exit 2 on an argument with bytes that are not UTF-8 (Python keeps them as lone
+    surrogates, which no file, query or store could take)."""
+    for number, argument in enumerate(arguments, start=1):
+        bad = next((c for c in argument if "\udc80" <= c <= "\udcff"), None)
+        if bad is not None:
+            click.echo(
+                f"error: argument {number} is not UTF-8 (byte 0x{ord(bad) - 0xDC00:02x} at "
+                f"character {argument.index(bad) + 1})", err=True,
+            )
+            sys.exit(UsageError.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (the ``rustbelt-kg`` script)."""
     from rustbelt_kg.fsio import guarded_stdout
 
     try:
+        _refuse_arguments_not_utf8(sys.argv[1:] if argv is None else argv)
         with guarded_stdout():
             cli.main(args=argv, prog_name="rustbelt-kg")
     except BrokenPipeError:  # stdout closed while click itself wrote (`--help | head`)
