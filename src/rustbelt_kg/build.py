@@ -161,10 +161,35 @@ def validate_quads(quads: list[Quad], shapes: Graph) -> Any:
 
 
 def check_provenance(project: Project, dataset: Dataset) -> list[str]:
-    """Problems with the claims' quotes and offsets (:func:`rustbelt_kg.provenance.check`)."""
+    """Problems with the claims' quotes and offsets (:func:`rustbelt_kg.provenance.check`).
+
+    With one text in ``data/sources/``, every claim quotes it; with several, each claim
+    quotes the text its ``oa:hasSource`` node names by ``rbo:filePath``.
+    """
     from rustbelt_kg import provenance
 
-    return provenance.check(dataset, project.article_text())
+    if len(project.source_texts()) <= 1:  # none: SourceMissing says so
+        return provenance.check(dataset, project.article_text())
+    return provenance.check(dataset, source_texts(project, dataset))
+
+
+def source_texts(project: Project, dataset: Dataset) -> dict[str, str]:
+    """The text of each source text node of ``rbg:provenance`` (its ``rbo:filePath``), by
+    the node's IRI; nodes whose file is missing are left out."""
+    from rdflib import URIRef
+
+    graph = dataset.graph(URIRef(namespaces.PROVENANCE_GRAPH))
+    texts: dict[str, str] = {}
+    for node, path in graph.subject_objects(URIRef(namespaces.RBO + "filePath")):
+        file = project.root / str(path)
+        if file.is_file() and file.resolve().is_relative_to(project.sources_dir.resolve()):
+            texts[str(node)] = file.read_text(encoding="utf-8")
+    return texts
+
+
+def _report_text(project: Project) -> str | None:
+    """The text a validation report quotes sentences from: the article, when it is alone."""
+    return project.article_text() if len(project.source_texts()) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -187,7 +212,7 @@ def validate_sources(project: Project) -> SourceValidation:
     if count_shapes(shapes) == 0:
         raise ValidationFailed(NO_SHAPES)
     result = validate_quads(quads, shapes)
-    report = None if result.conforms else result.render(to_dataset(quads), project.article_text())
+    report = None if result.conforms else result.render(to_dataset(quads), _report_text(project))
     return SourceValidation(result, len(quads), count_shapes(shapes), report)
 
 
@@ -320,7 +345,10 @@ def build(
                 publish.enter_context(staged(store, quads))
             if dist is not None:
                 with steps.step("exports"):
-                    written = write_exports(quads, dist, EXPORT_NAME, progress=steps.item)
+                    written = write_exports(
+                        quads, dist, EXPORT_NAME, progress=steps.item,
+                        union_ntriples=getattr(store, "union_ntriples", None),
+                    )
                 summary.exports = [project.dist_dir / path.name for path in written]
             with steps.step("QC queries"):
                 _run_qc(summary, store, qc_queries)
@@ -351,7 +379,7 @@ def _validate(
     summary.conforms = bool(result.conforms)
     summary.violations = len(result.violations)
     if not result.conforms:
-        report = result.render(dataset, project.article_text())
+        report = result.render(dataset, _report_text(project))
         summary.problems.append(ValidationFailed(report, result))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
@@ -77,6 +77,8 @@ class Evidence:
     end: int | None
     #: ``oa:start`` / ``oa:end`` as written, when they are not integers.
     bad_offsets: tuple[str, ...] = ()
+    #: The ``oa:hasSource`` of the quote (the source text node), when given.
+    source: str | None = None
 
 
 def sha256(text: str) -> str:
@@ -143,8 +145,9 @@ def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
     """
     graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
     for claim in sorted(graph.subjects(RDF.type, URIRef(RBO + "Claim"))):
-        quote = position = None
+        quote = position = source = None
         for target in graph.objects(claim, URIRef(RBO + "evidence")):
+            source = graph.value(target, URIRef(OA + "hasSource")) or source
             for selector in graph.objects(target, URIRef(OA + "hasSelector")):
                 kinds = set(graph.objects(selector, RDF.type))
                 if URIRef(OA + "TextQuoteSelector") in kinds:
@@ -170,6 +173,7 @@ def evidence(dataset) -> Iterator[Evidence]:  # type: ignore[no-untyped-def]
             start=None if start is None else _integer(start),
             end=None if end is None else _integer(end),
             bad_offsets=bad,
+            source=None if source is None else str(source),
         )
 
 
@@ -178,8 +182,11 @@ def _integer(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
-def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-def]
+def check(dataset, source_text: str | Mapping[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
     """Problems with the claims' provenance; an empty list means every claim is sound.
+
+    ``source_text`` is the one text every claim quotes, or the texts by the IRI of their
+    source text node (each claim's quote is read in the text its ``oa:hasSource`` names).
 
     Checks that every claim graph is declared a claim with evidence, that every quote sits
     verbatim at its offsets with the recorded prefix and suffix, that every value a claim
@@ -201,14 +208,18 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
         if item.start is None or item.end is None:
             problems.append(f"claim {name}: no oa:TextPositionSelector with oa:start and oa:end")
             continue
-        at = source_text[item.start : item.end]
+        text = source_text if isinstance(source_text, str) else source_text.get(item.source or "")
+        if text is None:
+            problems.append(f"claim {name}: its oa:hasSource {item.source} has no text")
+            continue
+        at = text[item.start : item.end]
         if at != item.exact:
             problems.append(
                 f"claim {name}: quote {item.exact!r} is not at {item.start}-{item.end} "
                 f"(the text there is {at!r})"
             )
             continue
-        prefix, suffix = context(source_text, item.start, item.end)
+        prefix, suffix = context(text, item.start, item.end)
         if item.prefix is not None and not prefix.endswith(item.prefix):
             problems.append(f"claim {name}: oa:prefix {item.prefix!r} does not precede the quote")
         if item.suffix is not None and not suffix.startswith(item.suffix):
@@ -223,16 +234,21 @@ def check(dataset, source_text: str) -> list[str]:  # type: ignore[no-untyped-de
 
     provenance_graph = dataset.graph(URIRef(PROVENANCE_GRAPH))
     digests = [
-        provenance_graph.value(text, URIRef(RBO + "sha256"))
-        for text in provenance_graph.subjects(RDF.type, URIRef(RBO + "SourceText"))
+        (str(node), provenance_graph.value(node, URIRef(RBO + "sha256")))
+        for node in provenance_graph.subjects(RDF.type, URIRef(RBO + "SourceText"))
     ]
-    digests = [d for d in digests if d is not None]
-    actual = sha256(source_text)
+    digests = [(node, d) for node, d in digests if d is not None]
     if not digests:
         problems.append("the source text has no recorded rbo:sha256")
-    for digest in digests:
+    for node, digest in sorted(digests):
+        text = source_text if isinstance(source_text, str) else source_text.get(node)
+        if text is None:
+            problems.append(f"the source text {node} has no file")
+            continue
+        actual = sha256(text)
         if str(digest) != actual:
-            problems.append(f"the source text's SHA-256 is {actual}, the graph records {digest}")
+            which = "the source text's" if isinstance(source_text, str) else f"{node}:"
+            problems.append(f"{which} SHA-256 is {actual}, the graph records {digest}")
     return problems
 
 

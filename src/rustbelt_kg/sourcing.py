@@ -7,7 +7,7 @@ The rules of ``docs/architecture.md``, checked on every source file as it is loa
   (``claim:<id>``), and every claim graph has a quote in ``rbg:provenance``;
 - ``data/article/`` writes only claim graphs and ``rbg:provenance``; the provenance graph
   holds claim metadata and selectors: its subjects are claims, their ``claim:<id>#...``
-  nodes and the source text node ``rb:article-text``;
+  nodes and the source text nodes (``rb:article-text``, ``rb:text/<name>``);
 - ``rbg:ontology`` comes from ``ontology/`` only and holds terms, not article entities;
 - ``rbg:links/wikidata`` comes from ``data/links/`` only; an article entity appears there
   only as the subject of a SKOS mapping to a Wikidata item;
@@ -35,10 +35,15 @@ from rustbelt_kg import namespaces
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB
 from rustbelt_kg.terms import Quad, nt_term, split_iri
 
-__all__ = ["SOURCE_TEXT", "file_problem", "show_quad", "show_term", "unquoted_claims"]
+__all__ = [
+    "SOURCE_TEXT", "SOURCE_TEXTS", "file_problem", "is_source_text", "show_quad", "show_term",
+    "unquoted_claims",
+]
 
 #: The node of the stored article text in ``rbg:provenance`` (path and checksum).
 SOURCE_TEXT = RB + "article-text"
+#: Nodes of further source texts are ``rb:text/<name>``.
+SOURCE_TEXTS = RB + "text/"
 
 RDFS_COMMENT = PREFIXES["rdfs"] + "comment"
 SKOS = PREFIXES["skos"]
@@ -84,12 +89,19 @@ def _is_claim(term: Node | None) -> bool:
     return isinstance(term, URIRef) and str(term).startswith(CLAIM)
 
 
+def is_source_text(term: Node | None) -> bool:
+    """Whether ``term`` names a source text (``rb:article-text`` or ``rb:text/<name>``)."""
+    return isinstance(term, URIRef) and (
+        str(term) == SOURCE_TEXT or str(term).startswith(SOURCE_TEXTS)
+    )
+
+
 def _is_entity(term: Node) -> bool:
-    return isinstance(term, URIRef) and str(term).startswith(RB) and str(term) != SOURCE_TEXT
+    return isinstance(term, URIRef) and str(term).startswith(RB) and not is_source_text(term)
 
 
 def _provenance_subject(term: Node) -> bool:
-    return _is_claim(term) or str(term) == SOURCE_TEXT
+    return _is_claim(term) or is_source_text(term)
 
 
 def _graph_problem(kind: str, graph: Node | None) -> str | None:
@@ -126,7 +138,7 @@ def _triple_problem(kind: str, quad: Quad) -> tuple[str, str] | None:
     if graph == namespaces.PROVENANCE_GRAPH and not _provenance_subject(s):
         return ("unsourced fact in rbg:provenance",
                 "it holds claim metadata and selectors (its subjects are claims, their "
-                "claim:<id>#... nodes and rb:article-text); " + _UNSOURCED)
+                "claim:<id>#... nodes and source texts); " + _UNSOURCED)
     if graph == namespaces.LINKS_GRAPH and _is_entity(s) and not (
         str(p) in _MAPPINGS and str(o).startswith(namespaces.WD)
     ):
