@@ -321,12 +321,14 @@ def build(
         queries, qc_queries = list_queries(project), list_qc_queries(project)
         parse_queries(queries)
         check_qc_queries(qc_queries)
-    _count(summary, quads)
-    summary.shapes = count_shapes(shapes)
-
-    dataset = to_dataset(quads)
+    with steps.step("index"):  # seconds at a million quads
+        _count(summary, quads)
+        summary.shapes = count_shapes(shapes)
+        dataset = to_dataset(quads)
     with steps.step("validate"):
+        steps.item("SHACL shapes")
         _validate(project, summary, quads, shapes, dataset)
+        steps.item("quotes against the source texts")
         provenance_problems = check_provenance(project, dataset)
     if provenance_problems:
         summary.problems.append(CheckFailed("provenance", provenance_problems))
