@@ -51,9 +51,12 @@ union = rdflib.Graph()
 for s, p, o, _ in ds.quads():
     union.add((s, p, o))
 conforms, _, _ = pyshacl.validate(union, shacl_graph=shapes, ont_graph=ont, advanced=True)
+from rustbelt_kg.project import Project
+from rustbelt_kg.query import list_qc_queries, list_queries
 rows = 0
-for path in sorted(root.glob("queries/*.rq")) + sorted(root.glob("queries/qc/*.rq")):
-    rows += len(list(ds.query(path.read_text())))
+project = Project(root)
+for stored in list_queries(project) + list_qc_queries(project):  # with the same bindings
+    rows += len(list(ds.query(stored.text, initBindings=stored.bindings())))
 out = union.serialize(format="turtle")
 print(len(union), conforms, rows, len(out))
 """
@@ -71,7 +74,12 @@ for path in sorted(root.glob("data/**/*.trig")):
 for path in sorted(root.glob("data/links/*.ttl")):
     g = ds.graph(rdflib.URIRef("https://w3id.org/rustbelt-kg/graph/links/wikidata"))
     g.parse(data=path.read_text(), format="turtle")
-print(len(list(ds.query((root / "queries" / (sys.argv[2] + ".rq")).read_text()))))
+# The same bindings as `rustbelt-kg query NAME` uses (its parameters' defaults), so that
+# both sides do the same work: entity-facts unbound would list every entity's facts.
+from rustbelt_kg.project import Project
+from rustbelt_kg.query import get_query
+stored = get_query(Project(root), sys.argv[2])
+print(len(list(ds.query(stored.text, initBindings=stored.bindings()))))
 """
 
 

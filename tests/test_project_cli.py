@@ -78,7 +78,7 @@ def test_progress_shows_each_step_on_a_terminal(tiny_project: Project) -> None:
     steps = progress._RichSteps(Console(file=screen, force_terminal=True, width=100))
     build(tiny_project, steps=steps)
     shown = screen.getvalue()
-    for step in ("parse", "validate", "load", "exports", "QC queries", "stored queries"):
+    for step in ("parse", "index", "validate", "load", "exports", "QC queries", "stored queries"):
         assert step in shown
 
 

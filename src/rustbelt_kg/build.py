@@ -167,6 +167,11 @@ def check_provenance(project: Project, dataset: Dataset) -> list[str]:
     return provenance.check(dataset, sources.texts(project))
 
 
+def _report_text(project: Project) -> str | None:
+    """The text a validation report quotes sentences from: the article, when it is alone."""
+    return project.article_text() if len(project.source_texts()) == 1 else None
+
+
 @dataclass(frozen=True)
 class SourceValidation:
     """The SHACL verdict on the source files: ``report`` is the readable report, if any."""
@@ -187,7 +192,7 @@ def validate_sources(project: Project) -> SourceValidation:
     if count_shapes(shapes) == 0:
         raise ValidationFailed(NO_SHAPES)
     result = validate_quads(quads, shapes)
-    report = None if result.conforms else result.render(to_dataset(quads), project.article_text())
+    report = None if result.conforms else result.render(to_dataset(quads), _report_text(project))
     return SourceValidation(result, len(quads), count_shapes(shapes), report)
 
 
@@ -296,12 +301,14 @@ def build(
         queries, qc_queries = list_queries(project), list_qc_queries(project)
         parse_queries(queries)
         check_qc_queries(qc_queries)
-    _count(summary, quads)
-    summary.shapes = count_shapes(shapes)
-
-    dataset = to_dataset(quads)
+    with steps.step("index"):  # seconds at a million quads
+        _count(summary, quads)
+        summary.shapes = count_shapes(shapes)
+        dataset = to_dataset(quads)
     with steps.step("validate"):
+        steps.item("SHACL shapes")
         _validate(project, summary, quads, shapes, dataset)
+        steps.item("quotes against the source texts")
         provenance_problems = check_provenance(project, dataset)
     if provenance_problems:
         summary.problems.append(CheckFailed("provenance", provenance_problems))
@@ -320,7 +327,10 @@ def build(
                 publish.enter_context(staged(store, quads))
             if dist is not None:
                 with steps.step("exports"):
-                    written = write_exports(quads, dist, EXPORT_NAME, progress=steps.item)
+                    written = write_exports(
+                        quads, dist, EXPORT_NAME, progress=steps.item,
+                        union_ntriples=getattr(store, "union_ntriples", None),
+                    )
                 summary.exports = [project.dist_dir / path.name for path in written]
             with steps.step("QC queries"):
                 _run_qc(summary, store, qc_queries)
@@ -351,7 +361,7 @@ def _validate(
     summary.conforms = bool(result.conforms)
     summary.violations = len(result.violations)
     if not result.conforms:
-        report = result.render(dataset, project.article_text())
+        report = result.render(dataset, _report_text(project))
         summary.problems.append(ValidationFailed(report, result))
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "jsonld_context",
     "nt_term",
     "serialize",
+    "sorted_lines",
     "write_exports",
     "xml_attr",
     "xml_escape",
@@ -60,6 +61,8 @@ __all__ = [
 RDF_NS = namespaces.PREFIXES["rdf"]
 RDF_TYPE = RDF_NS + "type"
 XSD = namespaces.PREFIXES["xsd"]
+XSD_STRING = XSD + "string"
+_LANG_STRING = RDF_NS + "langString"
 
 # -- XML ----------------------------------------------------------------------------------
 
@@ -378,22 +381,56 @@ def serialize(quads: Iterable[Quad], format: str) -> str:
     return out.getvalue()
 
 
+def sorted_lines(data: bytes) -> bytes:
+    """The distinct lines of ``data`` in sorted order (UTF-8 bytes sort as code points do,
+    so this is the order of :func:`_write_ntriples`)."""
+    return b"".join(sorted(set(data.splitlines(keepends=True))))
+
+
 def write_exports(
-    quads: Iterable[Quad], folder: Path, name: str, progress: Callable[[str], object] | None = None
+    quads: Iterable[Quad],
+    folder: Path,
+    name: str,
+    progress: Callable[[str], object] | None = None,
+    *,
+    union_ntriples: Callable[[set[tuple[str, str, str]]], bytes | None] | None = None,
 ) -> list[Path]:
     """Write ``quads`` to ``folder/<name>.<extension>`` in every format of :data:`RDF_FORMATS`.
 
     Blank nodes are canonicalised once for all formats. The folder is new and not yet
     live (the build swaps it in, see :mod:`rustbelt_kg.livedir`), so files are written in
     place and flushed to disk. ``progress`` is told each file name before it is written.
+    ``union_ntriples`` gives the union of the same quads as N-Triples, written by the engine
+    (:meth:`rustbelt_kg.store.OxigraphStore.union_ntriples`), if it holds the same literals;
+    when it does and there is no blank node to canonicalise, the N-Triples export is those
+    lines, sorted, without writing a term in Python.
     """
     canonical = _canonical(quads)
+    engine_lines = None
+    if union_ntriples is not None:
+        objects = {q[2] for q in canonical}
+        if not any(isinstance(t, BNode) for t in objects) and not any(
+            isinstance(t, BNode) for q in canonical for t in (q[0], q[3])
+        ):
+            engine_lines = union_ntriples({
+                (str(o), str(o.datatype or _LANG_STRING), o.language or "")
+                for o in objects
+                if isinstance(o, Literal) and (o.language or str(o.datatype or XSD_STRING)
+                                                != XSD_STRING)
+            })
     paths = []
     for fmt in RDF_FORMATS.values():
         path = Path(folder) / f"{name}.{fmt.extension}"
         if progress is not None:
             progress(path.name)
         try:
+            if engine_lines is not None and fmt.extension == "nt":
+                with open(path, "wb") as binary:
+                    binary.write(sorted_lines(engine_lines))
+                    binary.flush()
+                    os.fsync(binary.fileno())
+                paths.append(path)
+                continue
             with open(path, "w", encoding="utf-8", newline="") as out:
                 fmt.write(canonical, out)
                 out.flush()

@@ -257,13 +257,15 @@ def _digest_problems(dataset, texts: str | Mapping[str, str]) -> list[str]:  # t
         text = texts if isinstance(texts, str) else texts.get(str(node))
         recorded = dataset.quads((node, URIRef(RBO + "sha256"), None, None))
         digests = {str(d) for _, _, d, _ in recorded}
+        name = "rb:" + str(node).removeprefix(RB)  # which text, when there are several
         if not digests:
-            problems.append("the source text has no recorded rbo:sha256")
+            problems.append(f"{name}: the source text has no recorded rbo:sha256")
         if text is None:
             continue
         actual = sha256(text)
         for digest in sorted(digests - {actual}):
-            problems.append(f"the source text's SHA-256 is {actual}, the graph records {digest}")
+            problems.append(f"{name}: the source text's SHA-256 is {actual}, "
+                            f"the graph records {digest}")
     return problems
 
 

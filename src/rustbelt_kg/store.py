@@ -37,6 +37,7 @@ from rustbelt_kg.livedir import LiveDir
 from rustbelt_kg.memory_store import MemoryStore, memory_dataset
 from rustbelt_kg.results import CollectsStream, QueryResult, ResultStream, normalise
 from rustbelt_kg.sparql import check_query, check_services, query_syntax_error
+from rustbelt_kg.sparql_values import bind_by_values
 from rustbelt_kg.terms import (
     Quad,
     from_oxigraph,
@@ -95,6 +96,16 @@ class Store(Protocol):
 # kept apart in :data:`SOURCE_DEFAULT_GRAPH`; the Store interface hides both tricks.
 SOURCE_DEFAULT_GRAPH = ox.NamedNode("urn:x-rustbelt-kg:default-graph")
 
+#: Every literal but plain strings, once each.
+_TYPED_LITERALS = (
+    "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) "
+    "&& datatype(?o) != <http://www.w3.org/2001/XMLSchema#string>) }"
+)
+
+#: The file in the store's directory that records its number of quads, so that ``len()``
+#: does not scan the store.
+COUNT_FILE = "rustbelt-kg-quads"
+
 
 def _with_union(quads: Iterable[Quad]) -> Iterator[ox.Quad]:
     """Each quad (default-graph ones moved to :data:`SOURCE_DEFAULT_GRAPH`) and its triple
@@ -141,6 +152,7 @@ class OxigraphStore(CollectsStream):
         self.read_only = read_only and not for_build
         self._store: ox.Store | None = None
         self._graphs: list[ox.NamedNode | ox.BlankNode] | None = None  # named graphs, cached
+        self._count: int | None = None  # quads, cached
         self._live = LiveDir(self.path) if self.path is not None else None
         if self.path is None:
             self._store = ox.Store()
@@ -190,7 +202,7 @@ class OxigraphStore(CollectsStream):
             raise StoreError(f"the store at {self.path} is open read-only")
         try:
             self._open().extend(_with_union(quads))
-            self._graphs = None
+            self._graphs = self._count = None
         except OSError as error:
             raise StoreError(f"cannot write the store: {error}") from error
 
@@ -217,7 +229,7 @@ class OxigraphStore(CollectsStream):
         if self._live is None:
             in_memory = ox.Store()
             in_memory.bulk_extend(_with_union(quads))
-            self._store, self._graphs = in_memory, None
+            self._store, self._graphs, self._count = in_memory, None, None
             yield
             return
         previous, step = self._store, "load the store in"
@@ -228,17 +240,20 @@ class OxigraphStore(CollectsStream):
                     fresh = ox.Store(str(new_dir))
                     fresh.bulk_extend(_with_union(quads))
                     fresh.flush()
-                    self._store, self._graphs, step = fresh, None, "inside"
+                    self._store, self._graphs, self._count = fresh, None, None
+                    self._count = self._counted()
+                    (Path(new_dir) / COUNT_FILE).write_text(f"{self._count}\n")
+                    step = "inside"
                     yield
                     step = "switch to the new store at"
                 except BaseException:
                     fresh = None  # release the directory before it is removed
-                    self._store, self._graphs = previous, None
+                    self._store, self._graphs, self._count = previous, None, None
                     raise
         except OSError as error:
             if step == "inside":
                 raise  # the caller's own error
-            self._store, self._graphs = previous, None
+            self._store, self._graphs, self._count = previous, None, None
             raise StoreError(
                 f"cannot {step} {self.path}: {error.strerror or error}; "
                 "the previous store is left in place"
@@ -260,9 +275,13 @@ class OxigraphStore(CollectsStream):
     ) -> ResultStream:
         """:meth:`query`, with the rows of a SELECT read as they come."""
         check_services(check_query(sparql), services)
-        substitutions: dict[ox.Variable, Any] = {
-            ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
-        }
+        substitutions: dict[ox.Variable, Any] = {}
+        if bindings:
+            bound = bind_by_values(sparql, bindings)
+            if bound is not None:  # VALUES narrow the lookups; substitutions do not
+                sparql = bound
+            else:
+                substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
         try:
             store = self._open()
             answer = store.query(
@@ -299,6 +318,21 @@ class OxigraphStore(CollectsStream):
                 else:
                     yield from_oxigraph_quad(quad)
 
+    def union_ntriples(self, literals: set[tuple[str, str, str]]) -> bytes | None:
+        """The union of all graphs (the store's default graph) as N-Triples, written by the
+        engine, in no particular order; ``None`` unless the store holds exactly ``literals``
+        (value, datatype IRI, language; strings without a language left out), as written:
+        the engine stores some literals in canonical form (``"1.50"^^xsd:decimal`` as
+        ``"1.5"``), and an export keeps the form of the source files."""
+        with self._reading() as store:
+            found = store.query(_TYPED_LITERALS)
+            assert isinstance(found, ox.QuerySolutions)
+            held = {(t.value, t.datatype.value, t.language or "")
+                    for (t,) in found}  # type: ignore[union-attr,misc]
+            if held != literals:
+                return None
+            return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted."""
         return sorted(str(g.value) for g in self._named_graph_nodes())
@@ -310,15 +344,34 @@ class OxigraphStore(CollectsStream):
         return [g for g in self._graphs if g != SOURCE_DEFAULT_GRAPH]
 
     def _visible_named_graphs(self) -> list[ox.NamedNode | ox.BlankNode] | None:
-        """``None`` (all named graphs, the fast path) unless a hidden graph must be left out."""
-        graphs = self._named_graph_nodes()
-        assert self._graphs is not None
-        return graphs if len(graphs) != len(self._graphs) else None
+        """``None`` (all named graphs, the fast path) unless a hidden graph must be left out;
+        only then are the named graphs listed."""
+        with self._reading() as store:
+            if not store.contains_named_graph(SOURCE_DEFAULT_GRAPH):
+                return None
+        return self._named_graph_nodes()
 
     def __len__(self) -> int:
+        """The number of quads (the union apart): recorded when the store was loaded,
+        counted by the engine otherwise."""
+        if self._count is None:
+            count = self._count_file()
+            recorded = count.read_text().strip() if count is not None and count.is_file() else ""
+            self._count = int(recorded) if recorded.isdigit() else self._counted()
+        return self._count
+
+    def _counted(self) -> int:
         with self._reading() as store:
-            union = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-            return len(store) - union
+            rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert isinstance(rows, ox.QuerySolutions)
+            for row in rows:
+                return int(row[0].value)  # type: ignore[index,union-attr]
+        return 0
+
+    def _count_file(self) -> Path | None:
+        """Where the number of quads is recorded: beside the live store's files."""
+        live = self._live_dir() if self.path is not None else None
+        return None if live is None else live / COUNT_FILE
 
     def close(self) -> None:
         """Release the store (and its lock on disk)."""

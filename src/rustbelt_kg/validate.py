@@ -13,8 +13,10 @@ in-memory Oxigraph copy of it (pyshacl's Oxigraph backend); the reports are merg
 Each constraint is checked in one pass only. Oxigraph pre-binds ``$this`` by substitution,
 which differs from SHACL's pre-binding in two places (``bound($this)`` is false, and
 ``BIND($this AS ?x)`` leaves ``?x`` unbound), so a node shape whose queries do either stays in
-the rdflib pass. Prefixes declared by an ontology that a ``sh:prefixes`` value imports
-(``owl:imports``) are added to that value first, as SHACL defines and pyshacl does not.
+the rdflib pass. A constraint runs once over all its focus nodes where that gives the same
+rows (:mod:`rustbelt_kg.shacl_sparql`), not once per node. Prefixes declared by an ontology
+that a ``sh:prefixes`` value imports (``owl:imports``) are added to that value first, as SHACL
+defines and pyshacl does not.
 The W3C SHACL test suite runs through this path (``tests/test_w3c_shacl.py``).
 
 :meth:`ValidationResult.render` groups violations by entity and names the claim and article
@@ -39,6 +41,7 @@ from rdflib.term import Node
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import RustbeltError
+from rustbelt_kg.shacl_sparql import all_focus_nodes_at_once
 
 if TYPE_CHECKING:
     from rustbelt_kg.provenance import Evidence
@@ -159,9 +162,11 @@ class Validator:
         if self.sparql_shapes:
             store = ox.Store()
             store.extend([*map(_to_oxigraph, triples), *self.ontology_quads])
-            runs.append(pyshacl.validate(cast(Any, store), shacl_graph=self.sparql_pass_shapes,
-                                         inference="none", inplace=True,
-                                         use_shapes=self.sparql_shapes))
+            with all_focus_nodes_at_once():
+                runs.append(pyshacl.validate(
+                    cast(Any, store), shacl_graph=self.sparql_pass_shapes, inference="none",
+                    inplace=True, use_shapes=self.sparql_shapes,
+                ))
         report = _merge_reports([run[1] for run in runs])
         violations = sorted(
             _violations(report, self.shapes),
