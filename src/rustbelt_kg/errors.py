@@ -17,6 +17,7 @@ and carries the exit code the command line uses for it::
     │   ├── SourceRuleBroken           exit 1  (an unsourced fact, a graph out of place, a
     │   │                                       blank node in data/; file, line and triple)
     │   ├── SourceMissing              exit 1  (the article text is missing)
+    │   ├── ShapesUnusable             exit 1  (shapes a SHACL processor must refuse)
     │   └── QueryMismatch              exit 1  (stored query vs. expected result)
     ├── StoreError                     exit 5  (opening or writing a store)
     ├── OutputError                    exit 5  (a file that cannot be written)
@@ -25,6 +26,7 @@ and carries the exit code the command line uses for it::
     │   ├── NestingTooDeep             exit 6  (an RDF file nested deeper than its limit)
     │   ├── TooManyBlankNodes          exit 6  (more blank nodes than exports can canonicalise)
     │   ├── SourceTooLarge             exit 6  (a source file larger than its limit)
+    │   ├── ShapesTooDeep              exit 6  (shapes that nest past pyshacl's depth)
     │   ├── QueryTooComplex            exit 6  (SPARQL text too large or nested too deep)
     │   └── QueryTimeout               exit 6  (a query ran past its --timeout)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
@@ -220,6 +222,11 @@ class SourceTooLarge(LimitExceeded):
         )
 
 
+class ShapesTooDeep(LimitExceeded):
+    """Shapes that refer to shapes (``sh:node``, ``sh:property`` ...) deeper than the SHACL
+    processor follows; the message names the first shapes of the chain."""
+
+
 class QueryTooComplex(LimitExceeded):
     """A SPARQL text past a limit of :mod:`rustbelt_kg.sparql` (size, nesting depth,
     operators), found before any engine saw it; the message names the file and position,
@@ -255,3 +262,8 @@ class RateLimited(EndpointError):
 
 class MalformedResponse(EndpointError):
     """The endpoint's answer was not the SPARQL results document it should be."""
+
+
+class ShapesUnusable(DataProblem):
+    """Shapes the SHACL processor refuses to use (a SHACL failure, such as a SPARQL
+    constraint that binds a variable SHACL reserves); the message is the processor's."""

@@ -40,7 +40,7 @@ from rdflib.paths import Path as RdfPath
 from rdflib.term import Node
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import RustbeltError
+from rustbelt_kg.errors import RustbeltError, ShapesTooDeep, ShapesUnusable
 from rustbelt_kg.shacl_sparql import all_focus_nodes_at_once
 
 if TYPE_CHECKING:
@@ -151,19 +151,17 @@ class Validator:
 
     def validate(self, data: Graph | Dataset) -> ValidationResult:
         """Validate ``data``: a graph, or a dataset standing for the union of its graphs."""
-        import pyshacl
 
         triples = [(s, p, _plain(o)) for s, p, o in _triples(data)]
         graph = Graph(bind_namespaces="none")
         graph += triples
         graph += self.ontology
-        runs = [pyshacl.validate(graph, shacl_graph=self.core_shapes, inference="none",
-                                 inplace=True)]
+        runs = [_pyshacl(graph, shacl_graph=self.core_shapes, inference="none", inplace=True)]
         if self.sparql_shapes:
             store = ox.Store()
             store.extend([*map(_to_oxigraph, triples), *self.ontology_quads])
             with all_focus_nodes_at_once():
-                runs.append(pyshacl.validate(
+                runs.append(_pyshacl(
                     cast(Any, store), shacl_graph=self.sparql_pass_shapes, inference="none",
                     inplace=True, use_shapes=self.sparql_shapes,
                 ))
@@ -174,6 +172,30 @@ class Validator:
         )
         conforms = all(bool(run[0]) for run in runs)
         return ValidationResult(conforms=conforms, violations=violations, report_graph=report)
+
+
+def _pyshacl(data: Any, **options: Any) -> tuple[bool, Graph]:
+    """One pyshacl run: (conforms, report graph). pyshacl's failures stop here as the
+    project's errors: a shape chain deeper than it follows is :class:`ShapesTooDeep`
+    (exit 6), a failure it returns in the report's place is :class:`ShapesUnusable`."""
+    import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
+
+    try:
+        conforms, report, text = pyshacl.validate(data, **options)
+    except ReportableRuntimeError as error:
+        message = str(getattr(error, "message", error))
+        if message.startswith("Validation path too deep"):
+            chain = message.split("\n", 1)[-1].split(" -> ")
+            raise ShapesTooDeep(
+                "the shapes refer to shapes deeper than the SHACL processor follows "
+                f"(the chain starts {' -> '.join(chain[:4])} ...); make the chain shorter",
+                limit="pyshacl validation depth",
+            ) from error
+        raise ShapesUnusable(f"the SHACL processor cannot use the shapes: {message}") from error
+    if not isinstance(report, Graph):  # pyshacl returns a ValidationFailure in its place
+        raise ShapesUnusable(f"the SHACL processor cannot use the shapes: {text}")
+    return bool(conforms), report
 
 
 #: What a node shape keeps in the SHACL-SPARQL pass: its targets, its SPARQL constraints and
