@@ -174,7 +174,7 @@ def _add_qc_query(project: Project, name: str, body: str) -> None:
 
 
 @pytest.mark.usefixtures("conforming")
-def test_qc_rows_fail_the_build_but_the_store_is_written(tiny_project: Project) -> None:
+def test_qc_rows_fail_the_build_and_publish_nothing(tiny_project: Project) -> None:
     _add_qc_query(tiny_project, "no-ages",
                   "SELECT ?person ?age WHERE { ?person rbo:age ?age }")
     summary = build(tiny_project)
@@ -183,10 +183,11 @@ def test_qc_rows_fail_the_build_but_the_store_is_written(tiny_project: Project) 
     assert isinstance(problem, CheckFailed)
     assert "no-ages-violation (no-ages): 1 violation(s)" in str(problem)
     assert '?person=rb:wan-long ?age="25"' in str(problem)
-    assert len(OxigraphStore(tiny_project.store_path, read_only=True)) == summary.quads
+    assert not tiny_project.store_path.exists() and not tiny_project.dist_dir.exists()
     with pytest.raises(CheckFailed) as caught:
         summary.raise_for_problems()
     assert caught.value.exit_code == 1
+    assert str(caught.value).endswith(build_module.KEPT_PREVIOUS)
 
 
 @pytest.mark.usefixtures("conforming")
@@ -266,10 +267,13 @@ def _live(project: Project) -> tuple[Path, Path, dict[str, bytes]]:
     return project.store_path.resolve(), project.dist_dir.resolve(), exports
 
 
-def _change_the_data(project: Project) -> None:
+def _change_the_data(project: Project, expected: str = '"26"') -> None:
+    """Wan Long's age becomes 26; people.srj expects ``expected``."""
     article = project.root / "data" / "article" / "tiny.trig"
     article.write_text(article.read_text(encoding="utf-8").replace("rbo:age 25", "rbo:age 26"),
                        encoding="utf-8")
+    srj = project.queries_dir / "people.srj"
+    srj.write_text(srj.read_text(encoding="utf-8").replace('"25"', expected), encoding="utf-8")
 
 
 @pytest.mark.usefixtures("conforming")
@@ -290,6 +294,33 @@ def test_a_build_that_crashes_before_the_end_leaves_the_previous_store_and_dist_
     assert sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith(".")) \
         == sorted([before[0].name, before[1].name, "store"])
     assert len(OxigraphStore(tiny_project.store_path, read_only=True)) > 0
+
+
+@pytest.mark.parametrize("problem", ["shacl", "qc", "stored query"])
+def test_a_build_with_data_problems_keeps_the_previous_store_and_dist(
+    problem: str, tiny_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: FakeValidation())
+    build(tiny_project)
+    before = _live(tiny_project)
+    ages = "SELECT ?age WHERE { rb:wan-long rbo:age ?age }"
+    content = OxigraphStore(tiny_project.store_path, read_only=True).query(ages).rows
+    _change_the_data(tiny_project, '"26"' if problem != "stored query" else '"25"')
+    if problem == "shacl":
+        failing = FakeValidation(conforms=False, violations=["wan-long is too old"])
+        monkeypatch.setattr(build_module, "validate_quads", lambda quads, shapes: failing)
+    elif problem == "qc":
+        _add_qc_query(tiny_project, "old", "SELECT ?p WHERE { ?p rbo:age 26 }")
+    summary = build(tiny_project)
+    assert _live(tiny_project) == before
+    assert not summary.ok and summary.kept_previous and summary.exports == []
+    assert OxigraphStore(tiny_project.store_path, read_only=True).query(ages).rows == content
+    assert sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith(".")) \
+        == sorted([before[0].name, before[1].name, "store"])
+    with pytest.raises(DataProblem) as caught:
+        summary.raise_for_problems()
+    assert "the previous store and exports (build/store, dist/) are kept" in str(caught.value)
+    assert "--store memory" in str(caught.value)
 
 
 def test_a_build_killed_while_writing_the_exports_leaves_the_previous_dist_whole(

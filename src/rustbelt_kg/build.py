@@ -12,10 +12,12 @@ query's answer with its expected result. Only then do the new store and the new 
 become live, each by one symlink swap (:mod:`rustbelt_kg.livedir`): a build that fails,
 crashes or is killed before the end leaves the previous store and ``dist/`` whole.
 
-Data problems do not stop the build: the store and the exports always reflect the sources
-that parsed, so the problems can be investigated with ``query`` and ``describe``. They are
-collected in :attr:`BuildSummary.problems`; :meth:`BuildSummary.raise_for_problems`
-raises them.
+Data problems (SHACL violations, failed checks or QC queries, stored queries that differ
+from their expected results) publish nothing: every step still runs, so that all of them
+are reported, and then the fresh store and exports are removed and the previous ones stay
+live. They are collected in :attr:`BuildSummary.problems`;
+:meth:`BuildSummary.raise_for_problems` raises them, saying that the previous store and
+exports are kept and that ``--store memory`` queries the sources as they are now.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_NAME",
+    "KEPT_PREVIOUS",
     "NO_SHAPES",
     "BuildSummary",
     "SourceValidation",
@@ -70,6 +73,13 @@ EXPORT_NAME = "rustbelt-kg"
 NO_SHAPES = (
     "no shapes: shapes/*.ttl declares no node or property shape, so nothing would be "
     "validated; restore shapes/rustbelt.shacl.ttl"
+)
+
+#: What a build with data problems says after them.
+KEPT_PREVIOUS = (
+    "nothing was published: the previous store and exports (build/store, dist/) are kept; "
+    "to investigate, --store memory queries the sources as they are now "
+    "(e.g. rustbelt-kg --store memory describe rb:...)"
 )
 
 
@@ -94,6 +104,7 @@ class BuildSummary:
     seconds: float = 0.0
     exports: list[Path] = field(default_factory=list)
     problems: list[DataProblem] = field(default_factory=list)
+    kept_previous: bool = False
 
     @property
     def ok(self) -> bool:
@@ -128,11 +139,20 @@ class BuildSummary:
         return "".join(f"{label:<{width}}  {value}\n" for label, value in self.rows())
 
     def raise_for_problems(self) -> None:
-        """Raise the problem found (or one :class:`DataProblem` listing them all)."""
+        """Raise the problem found (or one :class:`DataProblem` listing them all), with
+        :data:`KEPT_PREVIOUS` after it when the build published nothing."""
+        note = "\n\n" + KEPT_PREVIOUS if self.kept_previous else ""
         if len(self.problems) == 1:
-            raise self.problems[0]
+            problem = self.problems[0]
+            if note and not str(problem).endswith(note):
+                problem.args = (f"{problem}{note}",)
+            raise problem
         if self.problems:
-            raise DataProblem("\n\n".join(str(p) for p in self.problems))
+            raise DataProblem("\n\n".join(str(p) for p in self.problems) + note)
+
+
+class _Unpublished(Exception):
+    """Raised inside the staging of a build with data problems, so that nothing goes live."""
 
 
 # -- steps --------------------------------------------------------------------------------
@@ -291,7 +311,8 @@ def build(
     :mod:`rustbelt_kg.sourcing` and a QC query that is neither SELECT nor ASK raise before
     anything is written; so does a context file that cannot be written. Data problems are
     collected in the returned summary (see :meth:`BuildSummary.raise_for_problems`). The
-    new store and ``dist/`` go live together at the end. ``steps`` hears of each step.
+    new store and ``dist/`` go live together at the end, and only when there is no data
+    problem (otherwise :attr:`BuildSummary.kept_previous`). ``steps`` hears of each step.
     """
     started = time.perf_counter()
     summary = BuildSummary(project=project.root)
@@ -318,8 +339,10 @@ def build(
     store = open_store(store_name, project, for_build=True)
     try:
         # No other build removes this store while it is read below. Exit order: the store
-        # goes live, then dist/ (both only when everything inside ran to the end).
-        with store.writing(), contextlib.ExitStack() as publish:
+        # goes live, then dist/ (both only when everything inside ran to the end without
+        # a data problem: _Unpublished removes both fresh directories).
+        with store.writing(), contextlib.suppress(_Unpublished), \
+                contextlib.ExitStack() as publish:
             dist = None
             if exports:
                 dist = publish.enter_context(LiveDir(project.dist_dir, project.build_dir).staging())
@@ -343,6 +366,9 @@ def build(
                     QueryMismatch("stored queries differ from their expected results:\n"
                                   + "\n".join(mismatches))
                 )
+            if summary.problems:
+                summary.kept_previous, summary.exports = True, []
+                raise _Unpublished
     finally:
         store.close()
     summary.seconds = time.perf_counter() - started
