@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,7 +263,8 @@ def test_the_real_project_builds_in_a_copy(tmp_path: Path) -> None:
 
 
 def _live(project: Project) -> tuple[Path, Path, dict[str, bytes]]:
-    """The live store directory, the live dist directory and the bytes of every export."""
+    """The live store directory, the live dist directory (inside it) and the bytes of every
+    export."""
     exports = {p.name: p.read_bytes() for p in project.dist_dir.iterdir()}
     return project.store_path.resolve(), project.dist_dir.resolve(), exports
 
@@ -292,7 +294,7 @@ def test_a_build_that_crashes_before_the_end_leaves_the_previous_store_and_dist_
         build(tiny_project)
     assert _live(tiny_project) == before
     assert sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith(".")) \
-        == sorted([before[0].name, before[1].name, "store"])
+        == sorted([before[0].name, "store"])
     assert len(OxigraphStore(tiny_project.store_path, read_only=True)) > 0
 
 
@@ -316,7 +318,7 @@ def test_a_build_with_data_problems_keeps_the_previous_store_and_dist(
     assert not summary.ok and summary.kept_previous and summary.exports == []
     assert OxigraphStore(tiny_project.store_path, read_only=True).query(ages).rows == content
     assert sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith(".")) \
-        == sorted([before[0].name, before[1].name, "store"])
+        == sorted([before[0].name, "store"])
     with pytest.raises(DataProblem) as caught:
         summary.raise_for_problems()
     assert "the previous store and exports (build/store, dist/) are kept" in str(caught.value)
@@ -357,7 +359,7 @@ def test_a_build_killed_while_writing_the_exports_leaves_the_previous_dist_whole
     assert after[1] != before[1] and b'"26"' in after[2]["rustbelt-kg.nq"]
     assert sorted(summary.exports) == sorted(tiny_project.dist_dir / name for name in after[2])
     left = sorted(p.name for p in tiny_project.build_dir.iterdir() if not p.name.startswith("."))
-    assert left == sorted([after[0].name, after[1].name, "store"])
+    assert left == sorted([after[0].name, "store"])
 
 
 @pytest.mark.usefixtures("conforming")
@@ -368,7 +370,7 @@ def test_dist_of_the_older_layout_is_replaced_by_a_link_to_a_whole_folder(
     (tiny_project.dist_dir / "rustbelt-kg.ttl").write_text("old\n", encoding="utf-8")
     build(tiny_project)
     assert tiny_project.dist_dir.is_symlink()
-    assert tiny_project.dist_dir.resolve().parent == tiny_project.build_dir
+    assert tiny_project.dist_dir.resolve().parent == tiny_project.store_path.resolve()
     assert (tiny_project.dist_dir / "rustbelt-kg.ttl").read_text(encoding="utf-8") != "old\n"
 
 
@@ -413,3 +415,17 @@ def test_a_build_without_shapes_does_not_conform(how: str, tiny_project: Project
 def test_the_summary_names_the_project_folder(tiny_project: Project) -> None:
     summary = build(tiny_project)
     assert summary.render().splitlines()[0] == f"project                    {tiny_project.root}"
+
+
+@pytest.mark.usefixtures("conforming")
+def test_the_store_and_its_exports_go_live_in_one_swap(tiny_project: Project) -> None:
+    build(tiny_project)
+    first = _live(tiny_project)
+    # dist is a fixed link through build/store: the one link a build swaps
+    assert os.readlink(tiny_project.dist_dir) == os.path.join("build", "store", "dist")
+    assert first[1].parent == first[0]
+    _change_the_data(tiny_project)
+    build(tiny_project)
+    second = _live(tiny_project)
+    assert second[0] != first[0] and second[1].parent == second[0]
+    assert not first[0].exists()  # the previous generation, exports included, is gone

@@ -9,8 +9,9 @@ against the article text, writes the published JSON-LD context
 writes one export per RDF format into a new ``dist`` folder, runs the QC violation queries
 (:func:`rustbelt_kg.query.run_qc_queries`) on the new store and compares every stored
 query's answer with its expected result. Only then do the new store and the new exports
-become live, each by one symlink swap (:mod:`rustbelt_kg.livedir`): a build that fails,
-crashes or is killed before the end leaves the previous store and ``dist/`` whole.
+become live, by one symlink swap (:mod:`rustbelt_kg.livedir`; the exports are written inside
+the store's fresh directory and ``dist`` links to ``build/store/dist``): a build that fails,
+crashes or is killed at any moment leaves the previous store and ``dist/`` whole.
 
 Data problems (SHACL violations, failed checks or QC queries, stored queries that differ
 from their expected results) publish nothing: every step still runs, so that all of them
@@ -23,6 +24,7 @@ exports are kept and that ``--store memory`` queries the sources as they are now
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,11 +345,10 @@ def build(
         # a data problem: _Unpublished removes both fresh directories).
         with store.writing(), contextlib.suppress(_Unpublished), \
                 contextlib.ExitStack() as publish:
-            dist = None
-            if exports:
-                dist = publish.enter_context(LiveDir(project.dist_dir, project.build_dir).staging())
             with steps.step("load"):
                 publish.enter_context(staged(store, quads))
+            dist, dist_in_store = (
+                _staged_dist(project, store, publish) if exports else (None, False))
             if dist is not None:
                 with steps.step("exports"):
                     written = write_exports(
@@ -369,10 +370,48 @@ def build(
             if summary.problems:
                 summary.kept_previous, summary.exports = True, []
                 raise _Unpublished
+        if dist_in_store and not summary.kept_previous:
+            _link_dist_into_the_store(project)
     finally:
         store.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+#: Where ``dist`` points when the exports live inside the store's directory.
+_DIST_IN_STORE = "dist"
+
+
+def _staged_dist(
+    project: Project, store: Store, publish: contextlib.ExitStack
+) -> tuple[Path, bool]:
+    """The fresh folder for the exports, and whether it is inside the store's directory.
+
+    For a store on disk it is a folder inside the store's fresh directory, so the one
+    symlink swap that makes the store live makes the exports live with it: no moment, and
+    no kill, can leave a new store beside old exports. Other stores stage ``dist/`` on its
+    own (:class:`LiveDir`), swapped after the store.
+    """
+    staged_dir = getattr(store, "staged_dir", None)
+    if staged_dir is not None:
+        folder = Path(staged_dir) / _DIST_IN_STORE
+        folder.mkdir()
+        return folder, True
+    return publish.enter_context(LiveDir(project.dist_dir, project.build_dir).staging()), False
+
+
+def _link_dist_into_the_store(project: Project) -> None:
+    """Make ``dist`` the fixed link ``build/store/dist`` (once; a ``dist`` of an earlier
+    layout, a link to ``build/dist-*`` or a folder, is replaced and removed)."""
+    target = project.store_path / _DIST_IN_STORE
+    wanted = os.path.relpath(target, project.dist_dir.parent)
+    link = project.dist_dir
+    if link.is_symlink() and os.readlink(link) == wanted:
+        return
+    live = LiveDir(link, project.build_dir)
+    with live.locked():
+        live.swap(target)
+        live.remove_leftovers(target)
 
 
 def _validate(

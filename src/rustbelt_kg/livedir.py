@@ -1,7 +1,8 @@
 """A directory replaced all at once: a symlink to the live directory, swapped in one step.
 
-Both things a build publishes are directories behind a symlink: the store
-(``build/store -> store-<random>``) and the exports (``dist -> build/dist-<random>``).
+A build publishes the store (``build/store -> store-<random>``) with its exports inside
+(``dist`` is the fixed link ``build/store/dist``), so one swap publishes both; a store without
+a directory has its exports staged on their own (``dist -> build/dist-<random>``).
 :meth:`LiveDir.staging` gives a fresh directory beside the live ones; when the block ends
 normally the link is pointed at it with one :func:`os.replace`, so readers see the old
 content or the new, never a mix. An error or a kill before that leaves the previous

@@ -154,6 +154,9 @@ class OxigraphStore(CollectsStream):
         self._graphs: list[ox.NamedNode | ox.BlankNode] | None = None  # named graphs, cached
         self._count: int | None = None  # quads, cached
         self._live = LiveDir(self.path) if self.path is not None else None
+        #: Inside :meth:`staging`, the fresh directory that goes live at its end: what else
+        #: a build writes there (its exports) goes live in the same step.
+        self.staged_dir: Path | None = None
         if self.path is None:
             self._store = ox.Store()
             return
@@ -244,7 +247,11 @@ class OxigraphStore(CollectsStream):
                     self._count = self._counted()
                     (Path(new_dir) / COUNT_FILE).write_text(f"{self._count}\n")
                     step = "inside"
-                    yield
+                    self.staged_dir = Path(new_dir)
+                    try:
+                        yield
+                    finally:
+                        self.staged_dir = None
                     step = "switch to the new store at"
                 except BaseException:
                     fresh = None  # release the directory before it is removed
