@@ -58,6 +58,15 @@ def corpus_project(tmp_path: Path) -> Project:
     return Project(root)
 
 
+@pytest.fixture
+def built_tiny(tiny_project: Project) -> Project:
+    """The tiny project with its Oxigraph store on disk, as ``build`` leaves it."""
+    store = OxigraphStore(tiny_project.store_path, create=True)
+    store.replace_all(load_quads(tiny_project))
+    store.close()
+    return tiny_project
+
+
 @dataclass
 class BuiltProject:
     """The real checkout, loaded once: see the module docstring."""

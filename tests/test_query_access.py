@@ -17,9 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from rustbelt_kg.cli import cli
-from rustbelt_kg.load import load_quads
 from rustbelt_kg.project import Project
-from rustbelt_kg.store import OxigraphStore
 
 
 class CanaryServer:
@@ -76,14 +74,6 @@ def canaries(tmp_path: Path) -> Iterator[tuple[CanaryServer, CanaryFile]]:
     server, file = CanaryServer(), CanaryFile(tmp_path / "canary.ttl")
     yield server, file
     server.close()
-
-
-@pytest.fixture
-def built_tiny(tiny_project: Project) -> Project:
-    store = OxigraphStore(tiny_project.store_path, create=True)
-    store.replace_all(load_quads(tiny_project))
-    store.close()
-    return tiny_project
 
 
 QUERIES = {

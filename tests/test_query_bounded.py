@@ -24,21 +24,12 @@ from rustbelt_kg.errors import OutputError, QueryMismatch, QueryTimeout, StoreEr
 from rustbelt_kg.load import load_quads
 from rustbelt_kg.project import Project
 from rustbelt_kg.results import RESULT_FORMATS, ResultStream, write_answer
-from rustbelt_kg.store import OxigraphStore
 
 SCRIPT = Path(sys.executable).with_name("rustbelt-kg")
 PRODUCT = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 COUNT_PRODUCT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 #: Far more rows than any test waits for, even on the tiny project (its quads to the sixth).
 ENDLESS_PRODUCT = COUNT_PRODUCT.replace("?l }", "?l . ?m ?n2 ?o . ?p ?q ?r }")
-
-
-@pytest.fixture
-def built_tiny(tiny_project: Project) -> Project:
-    store = OxigraphStore(tiny_project.store_path, create=True)
-    store.replace_all(load_quads(tiny_project))
-    store.close()
-    return tiny_project
 
 
 def _processes_running(marker: str) -> list[int]:

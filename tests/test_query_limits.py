@@ -37,15 +37,6 @@ def nested(depth: int) -> str:
     return "SELECT * { FILTER(" + "(" * (depth - 2) + "1" + ")" * (depth - 2) + ") }"
 
 
-@pytest.fixture
-def built_tiny(tiny_project: Project) -> Project:
-    """The tiny project with its Oxigraph store on disk, as ``build`` leaves it."""
-    store = OxigraphStore(tiny_project.store_path, create=True)
-    store.replace_all(load_quads(tiny_project))
-    store.close()
-    return tiny_project
-
-
 @pytest.fixture(params=["oxigraph", "memory"])
 def store(request: pytest.FixtureRequest, tiny_project: Project) -> Store:
     store: Store = OxigraphStore() if request.param == "oxigraph" else MemoryStore()
