@@ -33,12 +33,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from rustbelt_kg import errors
+from rustbelt_kg.catalog import DEFAULT_TIMEOUT
 from rustbelt_kg.errors import QueryTimeout, RustbeltError, StoreError
 
 __all__ = ["DEFAULT_TIMEOUT", "Work", "call_bounded", "run_bounded"]
 
-#: Seconds a query may run unless ``--timeout`` says otherwise.
-DEFAULT_TIMEOUT = 30.0
 
 #: The work: it writes to the stream it is given and calls ``started()`` when the query begins.
 Work = Callable[[TextIO, Callable[[], None]], None]

@@ -19,6 +19,7 @@ from pathlib import PurePath
 from rustbelt_kg.errors import UsageError
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "RDF_FORMAT_INFO",
     "RESULT_FORMAT_INFO",
     "STORE_HELP",
@@ -108,6 +109,10 @@ RESULT_FORMAT_INFO: dict[str, ResultFormatInfo] = {
 }
 
 #: Stores by name, with their help text.
+#: Seconds a query may run unless ``--timeout`` says otherwise
+#: (:func:`rustbelt_kg.bounded.run_bounded` stops it).
+DEFAULT_TIMEOUT = 30.0
+
 STORE_HELP: dict[str, str] = {
     "oxigraph": "embedded Oxigraph on disk under build/store (default)",
     "memory": "rdflib in memory, loaded from the source files each time",

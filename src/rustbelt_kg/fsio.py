@@ -36,7 +36,7 @@ from typing import Any, TextIO
 
 from rustbelt_kg.errors import OutputError
 
-__all__ = ["STDOUT_NAME", "atomic_write", "guarded_stdout"]
+__all__ = ["STDOUT_NAME", "atomic_write", "fsync_dir", "guarded_stdout"]
 
 #: How :class:`OutputError` names standard output.
 STDOUT_NAME = "standard output"
@@ -167,14 +167,18 @@ def _replace(path: Path, target: Path, write: Callable[[TextIO], object],
         if isinstance(error, OSError):
             raise OutputError(path, _reason(error, replacing=True) + via) from error
         raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
+    fsync_dir(folder)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new link in ``folder`` durable. A failure is ignored: the change
+    is made, only its durability is weaker."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
+            os.fsync(fd)
         finally:
-            os.close(dir_fd)
-    except OSError:  # the file is in place; only the durability of the rename is weaker
-        pass
+            os.close(fd)
 
 
 # -- standard output --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rustbelt_kg.errors import StoreError
+from rustbelt_kg.fsio import fsync_dir
 
 __all__ = ["LiveDir"]
 
@@ -33,15 +34,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # the change is made; fsync only makes it durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class LiveDir:
@@ -131,7 +123,7 @@ class LiveDir:
                 with contextlib.suppress(OSError):
                     os.rename(moved, self.link)
             raise
-        _fsync_dir(parent)
+        fsync_dir(parent)
 
     def remove_leftovers(self, live: Path) -> None:
         """Remove earlier directories and those of killed writers, under the lock.

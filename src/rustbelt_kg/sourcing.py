@@ -34,9 +34,9 @@ from collections.abc import Iterable
 
 from rdflib.term import BNode, Node, URIRef
 
-from rustbelt_kg import namespaces
+from rustbelt_kg import namespaces, terms
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB
-from rustbelt_kg.terms import Quad, nt_term, split_iri
+from rustbelt_kg.terms import Quad
 
 __all__ = [
     "SOURCE_METADATA", "SOURCE_TEXT", "file_problem", "is_text_node", "show_quad", "show_term",
@@ -88,12 +88,9 @@ _RULES = " (docs/architecture.md)"
 
 
 def show_term(term: Node | None) -> str:
-    """``term`` as a prefixed name when a project prefix fits, else in N-Triples form."""
-    if isinstance(term, URIRef):
-        found = split_iri(str(term), PREFIXES, strict=False)
-        if found is not None:
-            return f"{found[0]}:{found[1]}"
-    return "the default graph" if term is None else nt_term(term)
+    """``term`` as :func:`rustbelt_kg.terms.show_term` shows it; ``None`` is the graph of a
+    quad that has none, the default graph."""
+    return "the default graph" if term is None else terms.show_term(term)
 
 
 def show_quad(quad: Quad) -> str:

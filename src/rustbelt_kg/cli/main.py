@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from rustbelt_kg import __version__
-from rustbelt_kg.bounded import DEFAULT_TIMEOUT, Work
 from rustbelt_kg.catalog import (
+    DEFAULT_TIMEOUT,
     RDF_FORMAT_INFO,
     RESULT_FORMAT_INFO,
     STORE_HELP,
@@ -40,6 +40,7 @@ from rustbelt_kg.cli.wikidata import link as link_command
 from rustbelt_kg.errors import OutputError, RustbeltError, UsageError
 
 if TYPE_CHECKING:
+    from rustbelt_kg.bounded import Work
     from rustbelt_kg.project import Project
     from rustbelt_kg.store import Store
 
