@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rustbelt_kg import namespaces
+from rustbelt_kg import incremental, namespaces
 from rustbelt_kg.errors import CheckFailed, DataProblem, QueryMismatch, ValidationFailed
-from rustbelt_kg.export import Quad, context_text, write_exports
+from rustbelt_kg.export import RDF_FORMATS, Quad, context_text, write_exports
 from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.livedir import LiveDir
 from rustbelt_kg.load import load_quads, load_shapes, to_dataset
@@ -107,6 +107,8 @@ class BuildSummary:
     exports: list[Path] = field(default_factory=list)
     problems: list[DataProblem] = field(default_factory=list)
     kept_previous: bool = False
+    #: How the build ran: incremental (what it reloaded and checked), or full and why.
+    incremental: str = ""
 
     @property
     def ok(self) -> bool:
@@ -132,6 +134,7 @@ class BuildSummary:
             ("stored queries", f"{self.queries_passed}/{self.queries_total} pass"),
             ("QC queries", f"{self.qc_passed}/{self.qc_total} pass"),
             ("exports", ", ".join(p.name for p in self.exports) or "none"),
+            *([("build", self.incremental)] if self.incremental else []),
             ("time", f"{self.seconds:.2f} s"),
         ]
 
@@ -305,9 +308,74 @@ def build(
     store_name: str = "oxigraph",
     *,
     exports: bool = True,
+    full: bool = False,
     steps: Steps = QUIET,
 ) -> BuildSummary:
     """Build ``project`` into the store called ``store_name`` and ``dist/``.
+
+    On the on-disk store, a build after an earlier one reloads and checks only what changed
+    (:mod:`rustbelt_kg.incremental`), unless ``full``; the summary's ``build`` row says which
+    it was, and why a build was full. Its result is the full build's.
+    """
+    started = time.perf_counter()
+    reason = "--store memory" if store_name != "oxigraph" else ""
+    if not reason:
+        summary = BuildSummary(project=project.root)
+        live = project.store_path.resolve() if project.store_path.exists() else None
+        planned = incremental.plan(project, live, full=full, exports=exports)
+        reason = planned.full or ""
+        if not reason:
+            try:
+                _build_incremental(project, planned, summary, exports, steps)
+            except incremental.FullBuildNeeded as why:
+                reason = str(why)
+            else:
+                summary.seconds = time.perf_counter() - started
+                return summary
+    summary = _build_full(project, store_name, exports=exports, steps=steps)
+    summary.incremental = f"full ({reason})"
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build_incremental(project: Project, planned: incremental.Plan, summary: BuildSummary,
+                       exports: bool, steps: Steps) -> None:
+    """The incremental build, or :class:`incremental.FullBuildNeeded`; nothing is published
+    before it ends well."""
+    from rustbelt_kg import delta
+    from rustbelt_kg.store import OxigraphStore
+
+    assert planned.manifest is not None
+    summary.shapes = count_shapes(load_shapes(project))
+    if planned.nothing_changed:
+        for name, value in planned.manifest.counts.items():
+            setattr(summary, name, value)
+        summary.qc_passed = summary.qc_total = len(list_qc_queries(project))
+        summary.queries_passed = summary.queries_total = len(list_queries(project))
+        if exports:
+            summary.exports = [project.dist_dir / f"{EXPORT_NAME}.{f.extension}"
+                               for f in RDF_FORMATS.values()]
+        summary.incremental = "up to date: no source file changed since the last build"
+        return
+    if exports:
+        _write_context(project)
+    store = open_store("oxigraph", project, for_build=True)
+    assert isinstance(store, OxigraphStore)
+    try:
+        with store.writing():
+            delta.run(project, store, planned, summary, exports=exports, steps=steps)
+    finally:
+        store.close()
+
+
+def _build_full(
+    project: Project,
+    store_name: str,
+    *,
+    exports: bool,
+    steps: Steps,
+) -> BuildSummary:
+    """The full build: every file parsed, every check run (see :func:`build`).
 
     Syntax errors (RDF or SPARQL), inputs past a limit, facts that break the rules of
     :mod:`rustbelt_kg.sourcing` and a QC query that is neither SELECT nor ASK raise before
@@ -316,10 +384,12 @@ def build(
     new store and ``dist/`` go live together at the end, and only when there is no data
     problem (otherwise :attr:`BuildSummary.kept_previous`). ``steps`` hears of each step.
     """
-    started = time.perf_counter()
     summary = BuildSummary(project=project.root)
+    record = incremental.manifest_for(project, disjoint=False, exports=exports)
+    distinct_per_file: list[int] = []
     with steps.step("parse"):
-        quads = load_quads(project, progress=steps.item)
+        quads = load_quads(project, progress=steps.item,
+                           parsed=lambda _, quads: distinct_per_file.append(len(set(quads))))
         shapes = load_shapes(project)
         queries, qc_queries = list_queries(project), list_qc_queries(project)
         parse_queries(queries)
@@ -367,6 +437,11 @@ def build(
                     QueryMismatch("stored queries differ from their expected results:\n"
                                   + "\n".join(mismatches))
                 )
+            staged_dir = getattr(store, "staged_dir", None)
+            if staged_dir is not None and not summary.problems:
+                record.disjoint = sum(distinct_per_file) == summary.quads
+                record.counts = {name: getattr(summary, name) for name in incremental.COUNTS}
+                incremental.write_record(project, Path(staged_dir), record)
             if summary.problems:
                 summary.kept_previous, summary.exports = True, []
                 raise _Unpublished
@@ -374,7 +449,6 @@ def build(
             _link_dist_into_the_store(project)
     finally:
         store.close()
-    summary.seconds = time.perf_counter() - started
     return summary
 
 

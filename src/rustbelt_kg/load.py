@@ -206,13 +206,16 @@ def _parse_kind(project: Project, kind: SourceKind, path: Path) -> list[Quad]:
 
 
 def load_quads(
-    project: Project, progress: Callable[[str], object] | None = None
+    project: Project,
+    progress: Callable[[str], object] | None = None,
+    parsed: Callable[[Path, list[Quad]], object] | None = None,
 ) -> list[Quad]:
     """Every quad of every source file that goes into the store, in :data:`SOURCES` order.
 
     All files are parsed before this returns; the first syntax error, or the first quad
     that breaks a rule of :mod:`rustbelt_kg.sourcing`, raises. ``progress`` is told the
-    name of each file before it is parsed.
+    name of each file before it is parsed, ``parsed`` each file with its quads after
+    (an incremental build's record, :mod:`rustbelt_kg.incremental`).
     """
     quads: list[Quad] = []
     first_quad: dict[object, tuple[Path, int]] = {}  # claim graph -> its file, quad index
@@ -220,14 +223,16 @@ def load_quads(
     for kind, path in project.sources(loaded=True):
         if progress is not None:
             progress(project.display(path))
-        parsed = _parse_kind(project, kind, path)
-        for index, quad in enumerate(parsed):
+        quads_of_file = _parse_kind(project, kind, path)
+        if parsed is not None:
+            parsed(path, quads_of_file)
+        for index, quad in enumerate(quads_of_file):
             first_quad.setdefault(quad[3], (path, index))
             blank_nodes.update(t for t in quad if isinstance(t, BNode))
             if len(blank_nodes) > MAX_BLANK_NODES:
                 line = _line_of(read_source(path, project.display(path)), kind.syntax, index)
                 raise TooManyBlankNodes(project.display(path), line, MAX_BLANK_NODES)
-        quads.extend(parsed)
+        quads.extend(quads_of_file)
     for claim in sorted(sourcing.unquoted_claims(quads), key=str):
         path, index = first_quad[claim]
         line = _line_of(read_source(path, project.display(path)), "trig", index)

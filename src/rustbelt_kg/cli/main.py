@@ -203,8 +203,10 @@ def _emit(text: str) -> None:
 
 @cli.command()
 @click.option("--no-export", is_flag=True, help="Do not write the dist/ exports.")
+@click.option("--full", is_flag=True,
+              help="Reload and check everything, even what did not change since the last build.")
 @pass_app
-def build(app: App, no_export: bool) -> None:
+def build(app: App, no_export: bool, full: bool) -> None:
     """Load, validate and check the sources; replace the store; export; run the queries.
 
     Exits 1 when the data does not conform, a check fails or a stored query differs
@@ -213,7 +215,7 @@ def build(app: App, no_export: bool) -> None:
     from rustbelt_kg.build import build as run_build
     from rustbelt_kg.progress import terminal_steps
 
-    summary = run_build(app.project(), app.store_name, exports=not no_export,
+    summary = run_build(app.project(), app.store_name, exports=not no_export, full=full,
                         steps=terminal_steps())
     _emit(summary.render())
     summary.raise_for_problems()

@@ -1,0 +1,208 @@
+"""The incremental build's run: the changed files' quads in and out, and the checks they reach.
+
+:func:`run` is called by :func:`rustbelt_kg.build.build` with a :class:`~rustbelt_kg.
+incremental.Plan` that found changed data files. It raises
+:class:`~rustbelt_kg.incremental.FullBuildNeeded` whenever the full build must decide (a
+problem found, a quad shared with an unchanged file, shapes whose reach has no bound);
+before that nothing is published. See :mod:`rustbelt_kg.incremental` for the design.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from rustbelt_kg import affected, namespaces, sourcing
+from rustbelt_kg.incremental import (
+    INPUTS,
+    FullBuildNeeded,
+    Plan,
+    changed_keys,
+    counts_after,
+    manifest_for,
+    write_record,
+)
+from rustbelt_kg.load import load_shapes, parse_file
+from rustbelt_kg.progress import QUIET, Steps
+from rustbelt_kg.query import list_qc_queries, list_queries, run_qc_queries
+from rustbelt_kg.terms import from_oxigraph, from_oxigraph_quad, to_oxigraph_quad
+
+if TYPE_CHECKING:
+    from rustbelt_kg.build import BuildSummary
+    from rustbelt_kg.project import Project
+    from rustbelt_kg.store import OxigraphStore
+    from rustbelt_kg.terms import Quad
+
+__all__ = ["run"]
+
+
+def _parse(project: Project, names: tuple[str, ...], root: Path | None) -> set[Quad]:
+    """The quads of the data files ``names``: as they are now (``root`` ``None``; with the
+    graph rules), or their copies under ``root`` (the live store's :data:`INPUTS`)."""
+    kinds = {project.display(path): kind for kind, path in project.sources(loaded=True)}
+    quads: set[Quad] = set()
+    for name in names:
+        kind = kinds.get(name) if root is None else _kind_of(name)
+        assert kind is not None
+        path = project.root / name if root is None else root / name
+        rules = None if root is not None else partial(sourcing.file_problem, kind.name)
+        quads.update(parse_file(path, kind.syntax, kind.graph, display=name, rules=rules))
+    return quads
+
+
+def _kind_of(name: str) -> Any:
+    from rustbelt_kg.project import SOURCES
+
+    return next(kind for kind in SOURCES if Path(name).match(kind.pattern))
+
+
+def _union_triples(store: ox.Store, triples: list[ox.Triple]) -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for triple in triples:
+        graph.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate),
+                   from_oxigraph(triple.object)))
+    return graph
+
+
+def _graph(store: ox.Store, name: str) -> Graph:
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+    return _union_triples(store, [q.triple for q in quads])
+
+
+def _validate(store: ox.Store, project: Project, removed: list[ox.Quad], added: list[ox.Quad],
+              keys: set[tuple[str, str | None]]) -> int:
+    """SHACL-validate what the change reaches; the number of focus nodes checked."""
+    from rustbelt_kg import validate
+
+    shapes = load_shapes(project)
+    reach = affected.reach(shapes)
+    if reach is None:
+        raise FullBuildNeeded("the shapes read the graph without a bound")
+    ontology = _graph(store, namespaces.ONTOLOGY_GRAPH)
+    touched = {q.subject for q in [*removed, *added] if isinstance(q.subject, ox.NamedNode)}
+    focus = affected.focus_nodes(store, touched, reach.depth, removed)
+    for shape in reach.triggered(keys):
+        focus |= affected.targets(store, shapes, ontology, shape)
+    data = _union_triples(store, affected.neighbourhood(store, focus, reach.depth,
+                                                       reach.everywhere))
+    result = validate.validate(data, shapes, ontology,
+                               focus_nodes=[URIRef(n.value) for n in focus])
+    if not result.conforms:
+        raise FullBuildNeeded("the data does not conform; the full build reports it")
+    return len(focus)
+
+
+def _changed_claims(store: ox.Store, quads: list[ox.Quad]) -> list[Quad]:
+    """The changed claims (their graphs and provenance) and the source stubs, as they are
+    in ``store``."""
+    provenance = ox.NamedNode(namespaces.PROVENANCE_GRAPH)
+    claims = set()
+    for quad in quads:
+        for term in (quad.graph_name, quad.subject):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(namespaces.CLAIM):
+                claims.add(ox.NamedNode(term.value.split("#", 1)[0]))
+    picked: list[ox.Quad] = list(store.quads_for_pattern(
+        None, None, None, ox.NamedNode(namespaces.SOURCES_GRAPH)))
+    for claim in claims:
+        picked += store.quads_for_pattern(None, None, None, claim)
+        frontier, seen = {claim}, set()
+        while frontier:  # claim -> evidence -> target -> selectors, in rbg:provenance
+            node = frontier.pop()
+            seen.add(node)
+            for quad in store.quads_for_pattern(node, None, None, provenance):
+                picked.append(quad)
+                if isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(
+                        claim.value) and quad.object not in seen:
+                    frontier.add(quad.object)
+    return [from_oxigraph_quad(q) for q in picked]
+
+
+def _check_claims(project: Project, store: ox.Store, quads: list[ox.Quad]) -> None:
+    from rustbelt_kg import provenance, sources
+    from rustbelt_kg.memory_store import memory_dataset
+
+    subset = _changed_claims(store, quads)
+    if sourcing.unquoted_claims(subset) or provenance.check(memory_dataset(subset),
+                                                            sources.texts(project)):
+        raise FullBuildNeeded("a claim's provenance has a problem; the full build reports it")
+
+
+def run(
+    project: Project,
+    store: OxigraphStore,
+    plan: Plan,
+    summary: BuildSummary,
+    *,
+    exports: bool,
+    steps: Steps = QUIET,
+) -> None:
+    """Build ``project`` incrementally into ``store`` (open for a build, under its lock)."""
+    from rustbelt_kg.build import EXPORT_NAME, run_stored_queries
+    from rustbelt_kg.export import RDF_FORMATS, write_exports
+
+    assert plan.manifest is not None
+    live = project.store_path.resolve()
+    record = manifest_for(project, disjoint=True, exports=exports)  # before anything is read
+    with steps.step("parse"):
+        new = _parse(project, plan.changed, None)
+        old = _parse(project, tuple(n for n in (*plan.changed, *plan.removed)
+                                    if n in plan.manifest.files), live / INPUTS)
+    removed = [to_oxigraph_quad(q) for q in sorted(old - new, key=str)]
+    added = [to_oxigraph_quad(q) for q in sorted(new - old, key=str)]
+    before = ox.Store.read_only(str(live))
+    if any(next(before.quads_for_pattern(*q), None) is not None for q in added):
+        raise FullBuildNeeded("a quad of a changed file is also in another file")
+    keys = changed_keys([*(old - new), *(new - old)])
+    with store.staging_changes([from_oxigraph_quad(q) for q in removed],
+                               [from_oxigraph_quad(q) for q in added]) as fresh:
+        staged = store.staged_dir
+        assert staged is not None
+        with steps.step("validate"):
+            steps.item("SHACL shapes, on what the change reaches")
+            focus = _validate(fresh, project, removed, added, keys)
+            steps.item("quotes of the changed claims")
+            _check_claims(project, fresh, [*removed, *added])
+        counts = counts_after(before, fresh, plan.manifest.counts, removed, added)
+        for name, value in counts.items():
+            setattr(summary, name, value)
+        with steps.step("QC queries"):
+            qc = list_qc_queries(project)
+            rerun = [q for q in qc if affected.matches(affected.query_keys(q.text), keys)]
+            passed, _, problems = run_qc_queries(store, rerun)
+            if problems:
+                raise FullBuildNeeded("a QC query fails; the full build reports it")
+            summary.qc_passed = summary.qc_total = len(qc)
+        with steps.step("stored queries"):
+            queries = list_queries(project)
+            again = [q for q in queries if affected.matches(affected.query_keys(q.text), keys)]
+            _, _, mismatches = run_stored_queries(project, store, again, steps)
+            if mismatches:
+                raise FullBuildNeeded("a stored query's answer differs; the full build reports it")
+            summary.queries_passed = summary.queries_total = len(queries)
+        if exports:
+            dist = staged / "dist"
+            dist.mkdir()
+            with steps.step("exports"):
+                if removed or added:
+                    quads = list(store.quads())
+                    written = write_exports(quads, dist, EXPORT_NAME, progress=steps.item,
+                                            union_ntriples=store.union_ntriples)
+                else:  # the same content: the same files
+                    written = [dist / path.name for path in (live / "dist").iterdir()]
+                    for path in written:
+                        os.link(live / "dist" / path.name, path)
+                    order = [f"{EXPORT_NAME}.{f.extension}" for f in RDF_FORMATS.values()]
+                    written.sort(key=lambda path: order.index(path.name))
+            summary.exports = [project.dist_dir / path.name for path in written]
+        record.counts = counts
+        write_record(project, staged, record, previous=live)
+        summary.incremental = (
+            f"incremental: {len(plan.changed) + len(plan.removed)} file(s) changed, "
+            f"{len(removed)} quad(s) out, {len(added)} in; {focus} focus node(s) validated, "
+            f"{len(rerun)}/{len(qc)} QC and {len(again)}/{len(queries)} stored queries run"
+        )

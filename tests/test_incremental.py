@@ -1,0 +1,198 @@
+"""Incremental builds: what they reload, and that they end where a full build does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rustbelt_kg.build import BuildSummary, build
+from rustbelt_kg.incremental import MANIFEST, read_manifest
+from rustbelt_kg.project import Project
+from rustbelt_kg.query import list_queries, run_query
+from rustbelt_kg.store import OxigraphStore
+
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+CLAIM = "https://w3id.org/rustbelt-kg/claim/"
+PROVENANCE = ox.NamedNode("https://w3id.org/rustbelt-kg/graph/provenance")
+
+#: Examples per run of the property test: a handful by default; more with the variable.
+EXAMPLES = int(os.environ.get("RUSTBELT_KG_INCREMENTAL_EXAMPLES", "3"))
+
+
+def _copy_corpus(into: Path) -> Project:
+    root = into / "corpus"
+    shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("build", "dist"))
+    for folder in ("data/enrichment", "data/links"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    return Project(root)
+
+
+def _claim_files(project: Project) -> list[Path]:
+    return [*project.files("article"), *project.files("claims")]
+
+
+def _read(path: Path) -> list[ox.Quad]:
+    return list(ox.parse(path.read_bytes(), ox.RdfFormat.TRIG))
+
+
+def _write(path: Path, quads: list[ox.Quad]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG) or b"")
+
+
+def _claims(quads: list[ox.Quad]) -> list[str]:
+    return sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)
+                   and q.graph_name.value.startswith(CLAIM)})
+
+
+def _of_claim(quad: ox.Quad, claim: str) -> bool:
+    return any(isinstance(t, ox.NamedNode) and (t.value == claim or t.value.startswith(claim + "#"))
+               for t in (quad.graph_name, quad.subject))
+
+
+def _renamed(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.DefaultGraph, old: str,
+             new: str) -> ox.NamedNode | ox.Literal | ox.BlankNode | ox.DefaultGraph:
+    if isinstance(term, ox.NamedNode) and (term.value == old or term.value.startswith(old + "#")):
+        return ox.NamedNode(new + term.value[len(old):])
+    return term
+
+
+def edit(project: Project, kind: str, pick: int, serial: int) -> None:
+    """Apply one edit: change, remove or add a claim, or add a source."""
+    if kind == "add a source":
+        sources = project.sources_dir
+        name = f"tiny-herald-{serial}"
+        text = (sources / "tiny-herald.txt").read_text(encoding="utf-8") + f"\n\nCopy {serial}.\n"
+        (sources / f"{name}.txt").write_text(text, encoding="utf-8")
+        import hashlib
+
+        stub = (sources / "tiny-herald.ttl").read_text(encoding="utf-8")
+        old_digest = hashlib.sha256((sources / "tiny-herald.txt").read_bytes()).hexdigest()
+        stub = stub.replace("tiny-herald", name).replace(
+            old_digest, hashlib.sha256(text.encode()).hexdigest())
+        (sources / f"{name}.ttl").write_text(stub, encoding="utf-8")
+        folder = project.root / "data" / "claims"
+        for path in sorted((folder / "tiny-herald").glob("*.trig")):
+            trig = path.read_text(encoding="utf-8").replace("claim:herald-", f"claim:h{serial}-")
+            trig = trig.replace("<herald-", f"<h{serial}-").replace("tiny-herald", name)
+            (folder / name).mkdir(exist_ok=True)
+            (folder / name / path.name).write_text(trig, encoding="utf-8")
+        return
+    files = [f for f in _claim_files(project) if _claims(_read(f))]
+    path = files[pick % len(files)]
+    quads = _read(path)
+    claims = _claims(quads)
+    claim = claims[pick % len(claims)]
+    if kind == "remove a claim":
+        quads = [q for q in quads if not _of_claim(q, claim)]
+    elif kind == "add a claim":
+        copy = f"{claim}-copy{serial}"
+        quads += [ox.Quad(*(_renamed(t, claim, copy) for t in q))  # type: ignore[arg-type]
+                  for q in quads if _of_claim(q, claim)]
+    else:  # change a claim: a value of one of its facts
+        facts = [q for q in quads if q.graph_name == ox.NamedNode(claim)]
+        target = facts[pick % len(facts)]
+        value = target.object
+        if isinstance(value, ox.Literal) and value.datatype.value.endswith("#integer"):
+            changed: ox.Literal | ox.NamedNode = ox.Literal(str(int(value.value) + 1),
+                                                            datatype=value.datatype)
+        elif isinstance(value, ox.Literal):
+            changed = ox.Literal(value.value + " (changed)", language=value.language)
+        else:
+            changed = ox.NamedNode("https://w3id.org/rustbelt-kg/id/someone-else")
+        quads = [ox.Quad(q.subject, q.predicate, changed, q.graph_name) if q == target else q
+                 for q in quads]
+    _write(path, quads)
+
+
+def _outcome(project: Project, summary: BuildSummary) -> tuple[object, ...]:
+    """What a build decided: its summary (time and how it ran apart) and problems."""
+    rows = [row for row in summary.rows() if row[0] not in ("time", "build", "project")]
+    return rows, [str(p) for p in summary.problems]
+
+
+def _content(project: Project) -> tuple[object, ...]:
+    """The live store as a set of quads, and every stored query's answer on it."""
+    store = OxigraphStore(project.store_path, read_only=True)
+    try:
+        queries = list_queries(project)
+        answers = {q.name: sorted(map(str, run_query(store, q).rows)) for q in queries}
+        return set(store.quads()), answers
+    finally:
+        store.close()
+
+
+EDITS = st.lists(
+    st.tuples(st.sampled_from(["change a claim", "remove a claim", "add a claim",
+                               "add a source"]), st.integers(0, 50)),
+    min_size=1, max_size=2,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(EDITS)
+def test_an_incremental_build_ends_where_a_full_build_does(edits: list[tuple[str, int]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        project = _copy_corpus(Path(folder) / "a")
+        assert build(project, exports=False).ok
+        for serial, (kind, pick) in enumerate(edits):
+            edit(project, kind, pick, serial)
+            before = _content(project)
+            incremental = build(project, exports=False)
+            fresh = Project(Path(folder) / f"b{serial}")
+            shutil.copytree(project.root, fresh.root,
+                            ignore=shutil.ignore_patterns("build", "dist"))
+            full = build(fresh, exports=False, full=True)
+            assert _outcome(project, incremental) == _outcome(fresh, full)
+            if full.ok:
+                assert _content(project) == _content(fresh)
+            else:  # nothing was published
+                assert _content(project) == before
+                build(project, exports=False, full=True)  # as a user would, after fixing
+
+
+def test_a_second_build_with_nothing_changed_reloads_nothing(tmp_path: Path) -> None:
+    project = _copy_corpus(tmp_path)
+    first = build(project)
+    live = project.store_path.resolve()
+    again = build(project)
+    assert first.incremental.startswith("full") and again.incremental.startswith("up to date")
+    assert project.store_path.resolve() == live  # nothing published
+    assert _outcome(project, first) == _outcome(project, again)
+
+
+def test_an_added_source_is_loaded_alone(tmp_path: Path) -> None:
+    project = _copy_corpus(tmp_path)
+    build(project)
+    edit(project, "add a source", 0, 1)
+    summary = build(project)
+    assert summary.ok, summary.problems
+    assert summary.incremental.startswith("incremental: 2 file(s) changed")
+    manifest = read_manifest(project.store_path.resolve())
+    assert manifest is not None and manifest.disjoint
+    assert (project.store_path / MANIFEST).is_file()
+
+
+@pytest.mark.parametrize("change", ["shapes", "queries"])
+def test_a_change_to_the_shapes_or_queries_makes_a_full_build(tmp_path: Path, change: str) -> None:
+    project = _copy_corpus(tmp_path)
+    build(project)
+    folder = project.root / change
+    path = sorted(p for p in folder.iterdir() if p.is_file())[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    summary = build(project)
+    assert summary.incremental == "full (the code, ontology, shapes or queries changed)"
+
+
+def test_build_full_forces_a_full_build(tmp_path: Path) -> None:
+    project = _copy_corpus(tmp_path)
+    build(project)
+    assert build(project, full=True).incremental == "full (--full)"
