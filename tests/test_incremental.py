@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +24,8 @@ CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CLAIM = "https://w3id.org/rustbelt-kg/claim/"
 PROVENANCE = ox.NamedNode("https://w3id.org/rustbelt-kg/graph/provenance")
 
-#: Examples per run of the property test: a handful by default; more with the variable.
+#: Examples per run of the property tests (a third of them on the generated project, which
+#: builds slower): a handful by default, more with the variable.
 EXAMPLES = int(os.environ.get("RUSTBELT_KG_INCREMENTAL_EXAMPLES", "3"))
 
 
@@ -143,20 +146,26 @@ def test_an_incremental_build_ends_where_a_full_build_does(edits: list[tuple[str
     with tempfile.TemporaryDirectory() as folder:
         project = _copy_corpus(Path(folder) / "a")
         assert build(project, exports=False).ok
-        for serial, (kind, pick) in enumerate(edits):
-            edit(project, kind, pick, serial)
-            before = _content(project)
-            incremental = build(project, exports=False)
-            fresh = Project(Path(folder) / f"b{serial}")
-            shutil.copytree(project.root, fresh.root,
-                            ignore=shutil.ignore_patterns("build", "dist"))
-            full = build(fresh, exports=False, full=True)
-            assert _outcome(project, incremental) == _outcome(fresh, full)
-            if full.ok:
-                assert _content(project) == _content(fresh)
-            else:  # nothing was published
-                assert _content(project) == before
-                build(project, exports=False, full=True)  # as a user would, after fixing
+        check_edits(project, Path(folder), edits, _content)
+
+
+def check_edits(project: Project, folder: Path, edits: list[tuple[str, int]],
+                state: Callable[[Project], object]) -> None:
+    """Apply each edit, build incrementally, and compare with a full build of a fresh copy:
+    the summary and problems, and ``state`` (the store, the answers) when it published."""
+    for serial, (kind, pick) in enumerate(edits):
+        edit(project, kind, pick, serial)
+        before = state(project)
+        incremental = build(project, exports=False)
+        fresh = Project(folder / f"b{serial}")
+        shutil.copytree(project.root, fresh.root, ignore=shutil.ignore_patterns("build", "dist"))
+        full = build(fresh, exports=False, full=True)
+        assert _outcome(project, incremental) == _outcome(fresh, full)
+        if full.ok:
+            assert state(project) == state(fresh)
+        else:  # nothing was published
+            assert state(project) == before
+            build(project, exports=False, full=True)  # as a user would, after fixing
 
 
 def test_a_second_build_with_nothing_changed_reloads_nothing(tmp_path: Path) -> None:
@@ -196,3 +205,80 @@ def test_build_full_forces_a_full_build(tmp_path: Path) -> None:
     project = _copy_corpus(tmp_path)
     build(project)
     assert build(project, full=True).incremental == "full (--full)"
+
+
+# -- on the project's own shapes and QC queries, with generated sources ---------------------
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _generated(into: Path, sources: int) -> Project:
+    """The project with ``sources`` generated sources (``bench/gen_corpus.py``); its stored
+    queries are left out (their expected results are the article's), its QC kept."""
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    try:
+        import gen_corpus
+    finally:
+        sys.path.remove(str(REPO_ROOT / "bench"))
+    gen_corpus.generate(sources, into)
+    for path in [*into.glob("queries/*.rq"), *into.glob("queries/*.srj")]:
+        path.unlink()
+    return Project(into)
+
+
+@pytest.fixture(scope="module")
+def generated_built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A generated project, built once; copy it (:func:`_copy_built`) before changing it."""
+    project = _generated(tmp_path_factory.mktemp("generated") / "project", 2)
+    summary = build(project, exports=False)
+    assert summary.ok, summary.problems
+    touched = _claim_files(project)[0]  # an incremental build: it records what the
+    touched.write_text(touched.read_text(encoding="utf-8") + "\n# read\n", encoding="utf-8")
+    summary = build(project, exports=False)  # queries and shapes read, for the next ones
+    assert summary.ok and summary.incremental.startswith("incremental"), summary
+    return project
+
+
+def _copy_built(project: Project, into: Path) -> Project:
+    shutil.copytree(project.root, into, symlinks=True)
+    return Project(into)
+
+
+def _answers(project: Project) -> dict[str, list[str]]:
+    """The project's own stored queries' answers on the live store of ``project``."""
+    store = OxigraphStore(project.store_path, read_only=True)
+    try:
+        return {q.name: sorted(map(str, run_query(store, q).rows))
+                for q in list_queries(Project(REPO_ROOT))}
+    finally:
+        store.close()
+
+
+@settings(max_examples=max(1, EXAMPLES // 3), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["change a claim", "remove a claim", "add a claim"]),
+                          st.integers(0, 500)), min_size=1, max_size=2))
+def test_an_incremental_build_under_the_project_shapes_ends_where_a_full_build_does(
+    generated_built: Project, edits: list[tuple[str, int]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        project = _copy_built(generated_built, Path(folder) / "a")
+        check_edits(project, Path(folder), edits, lambda p: (_content(p), _answers(p)))
+
+
+def test_a_generated_source_added_is_built_incrementally_as_a_full_build_would(
+    generated_built: Project, tmp_path: Path
+) -> None:
+    project = _copy_built(generated_built, tmp_path / "a")
+    more = _generated(tmp_path / "more", 3)
+    for path in sorted(p for p in more.root.glob("data/**/gen-00003*") if p.is_file()):
+        target = project.root / path.relative_to(more.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    incremental = build(project, exports=False)
+    assert incremental.ok and incremental.incremental.startswith("incremental"), incremental
+    fresh = Project(tmp_path / "b")
+    shutil.copytree(project.root, fresh.root, ignore=shutil.ignore_patterns("build", "dist"))
+    full = build(fresh, exports=False, full=True)
+    assert _outcome(project, incremental) == _outcome(fresh, full)
+    assert (_content(project), _answers(project)) == (_content(fresh), _answers(fresh))

@@ -25,6 +25,7 @@ from rustbelt_kg.incremental import (
     changed_keys,
     counts_after,
     manifest_for,
+    shapes_digest,
     write_record,
 )
 from rustbelt_kg.load import load_shapes, parse_file
@@ -75,12 +76,12 @@ def _graph(store: ox.Store, name: str) -> Graph:
 
 
 def _validate(store: ox.Store, project: Project, removed: list[ox.Quad], added: list[ox.Quad],
-              keys: set[tuple[str, str | None]]) -> int:
+              keys: set[tuple[str, str | None]], analysis: affected.Analysis) -> int:
     """SHACL-validate what the change reaches; the number of focus nodes checked."""
     from rustbelt_kg import validate
 
     shapes = load_shapes(project)
-    reach = affected.reach(shapes)
+    reach = analysis.reach(shapes, shapes_digest(project))
     if reach is None:
         raise FullBuildNeeded("the shapes read the graph without a bound")
     ontology = _graph(store, namespaces.ONTOLOGY_GRAPH)
@@ -88,11 +89,17 @@ def _validate(store: ox.Store, project: Project, removed: list[ox.Quad], added: 
     focus = affected.focus_nodes(store, touched, reach.depth, removed)
     for shape in reach.triggered(keys):
         focus |= affected.targets(store, shapes, ontology, shape)
+    if not focus:
+        return 0
     data = _union_triples(store, affected.neighbourhood(store, focus, reach.depth,
                                                        reach.everywhere))
-    result = validate.validate(data, shapes, ontology,
-                               focus_nodes=[URIRef(n.value) for n in focus])
-    if not result.conforms:
+    # Every target in ``data`` is validated, but only the focus nodes have all they read
+    # there: the verdict on the others (at the edge of ``data``) is not kept. (pyshacl's own
+    # focus_nodes option also filters the value nodes of nested shapes, which changes the
+    # verdict of sh:qualifiedValueShape, sh:node and sh:not.)
+    result = validate.validate(data, shapes, ontology)
+    wanted = {URIRef(n.value) for n in focus}
+    if any(v.focus_node in wanted for v in result.violations):
         raise FullBuildNeeded("the data does not conform; the full build reports it")
     return len(focus)
 
@@ -148,13 +155,17 @@ def run(
     assert plan.manifest is not None
     live = project.store_path.resolve()
     record = manifest_for(project, disjoint=True, exports=exports)  # before anything is read
+    analysis = affected.Analysis(plan.manifest.analysis)
     with steps.step("parse"):
         new = _parse(project, plan.changed, None)
         old = _parse(project, tuple(n for n in (*plan.changed, *plan.removed)
                                     if n in plan.manifest.files), live / INPUTS)
     removed = [to_oxigraph_quad(q) for q in sorted(old - new, key=str)]
     added = [to_oxigraph_quad(q) for q in sorted(new - old, key=str)]
-    before = ox.Store.read_only(str(live))
+    try:
+        before = ox.Store.read_only(str(live))
+    except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: ..."
+        raise FullBuildNeeded(f"the live store cannot be read ({error})") from error
     if any(next(before.quads_for_pattern(*q), None) is not None for q in added):
         raise FullBuildNeeded("a quad of a changed file is also in another file")
     keys = changed_keys([*(old - new), *(new - old)])
@@ -164,7 +175,7 @@ def run(
         assert staged is not None
         with steps.step("validate"):
             steps.item("SHACL shapes, on what the change reaches")
-            focus = _validate(fresh, project, removed, added, keys)
+            focus = _validate(fresh, project, removed, added, keys, analysis)
             steps.item("quotes of the changed claims")
             _check_claims(project, fresh, [*removed, *added])
         counts = counts_after(before, fresh, plan.manifest.counts, removed, added)
@@ -172,14 +183,14 @@ def run(
             setattr(summary, name, value)
         with steps.step("QC queries"):
             qc = list_qc_queries(project)
-            rerun = [q for q in qc if affected.matches(affected.query_keys(q.text), keys)]
+            rerun = [q for q in qc if affected.matches(analysis.query_keys(q.text), keys)]
             passed, _, problems = run_qc_queries(store, rerun)
             if problems:
                 raise FullBuildNeeded("a QC query fails; the full build reports it")
             summary.qc_passed = summary.qc_total = len(qc)
         with steps.step("stored queries"):
             queries = list_queries(project)
-            again = [q for q in queries if affected.matches(affected.query_keys(q.text), keys)]
+            again = [q for q in queries if affected.matches(analysis.query_keys(q.text), keys)]
             _, _, mismatches = run_stored_queries(project, store, again, steps)
             if mismatches:
                 raise FullBuildNeeded("a stored query's answer differs; the full build reports it")
@@ -199,7 +210,7 @@ def run(
                     order = [f"{EXPORT_NAME}.{f.extension}" for f in RDF_FORMATS.values()]
                     written.sort(key=lambda path: order.index(path.name))
             summary.exports = [project.dist_dir / path.name for path in written]
-        record.counts = counts
+        record.counts, record.analysis = counts, analysis.cache
         write_record(project, staged, record, previous=live)
         summary.incremental = (
             f"incremental: {len(plan.changed) + len(plan.removed)} file(s) changed, "

@@ -53,6 +53,7 @@ __all__ = [
     "manifest_for",
     "plan",
     "read_manifest",
+    "shapes_digest",
     "write_record",
 ]
 
@@ -93,6 +94,14 @@ def fixed_digest(project: Project) -> str:
     return digest.hexdigest()
 
 
+def shapes_digest(project: Project) -> str:
+    """One SHA-256 over the shapes files."""
+    digest = hashlib.sha256()
+    for path in project.files("shapes"):
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def data_files(project: Project) -> dict[str, str]:
     """Each data file (relative path) with its SHA-256."""
     return {
@@ -116,6 +125,8 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     disjoint: bool = False
     exports: bool = False
+    #: What :class:`rustbelt_kg.affected.Analysis` found in the queries and shapes.
+    analysis: dict[str, Any] = field(default_factory=dict)
     version: int = VERSION
 
 
@@ -177,6 +188,10 @@ def plan(project: Project, store_dir: Path | None, *, full: bool, exports: bool)
     manifest = read_manifest(store_dir) if store_dir is not None else None
     if manifest is None:
         return Plan("no record of an earlier build")
+    try:
+        ox.Store.read_only(str(store_dir))
+    except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: ..."
+        return Plan(f"the live store cannot be read: {error}")
     if manifest.fixed != fixed_digest(project):
         return Plan("the code, ontology, shapes or queries changed")
     texts = text_files(project)

@@ -116,19 +116,15 @@ def load_shapes(paths: Iterable[Path]) -> Graph:
 
 
 def validate(
-    data: Graph | Dataset,
-    shapes: Graph,
-    ontology: Graph | None = None,
-    focus_nodes: Iterable[URIRef] | None = None,
+    data: Graph | Dataset, shapes: Graph, ontology: Graph | None = None
 ) -> ValidationResult:
     """Validate ``data`` (a graph, or a dataset: the union of its graphs) against ``shapes``.
 
     ``ontology`` is merged into the data so that shapes reach subclass instances (an
     ``rbo:Startup`` is checked by the ``rbo:Company`` shape) and ``sh:class`` accepts them; pass
-    it unless the data holds the ontology already. ``focus_nodes`` checks only those of the
-    shapes' targets (an incremental build's, :mod:`rustbelt_kg.affected`); none checks nothing.
+    it unless the data holds the ontology already.
     """
-    return Validator(shapes, ontology).validate(data, focus_nodes)
+    return Validator(shapes, ontology).validate(data)
 
 
 class Validator:
@@ -153,34 +149,22 @@ class Validator:
             (s, p, o) for s, p, o in shapes if s not in on_oxigraph or p in _SPARQL_PASS_KEEPS
         )
 
-    def validate(
-        self, data: Graph | Dataset, focus_nodes: Iterable[URIRef] | None = None
-    ) -> ValidationResult:
-        """Validate ``data``: a graph, or a dataset standing for the union of its graphs.
+    def validate(self, data: Graph | Dataset) -> ValidationResult:
+        """Validate ``data``: a graph, or a dataset standing for the union of its graphs."""
 
-        ``focus_nodes`` limits both passes to those targets. (pyshacl applies focus nodes
-        given with ``use_shapes`` to every shape whatever its targets, so the SHACL-SPARQL
-        pass then runs on a shapes graph that holds only its own node shapes.)
-        """
-        focus = None if focus_nodes is None else sorted(set(focus_nodes), key=str)
-        if focus == []:  # pyshacl reads an empty list as "every target"
-            return ValidationResult(conforms=True, violations=[], report_graph=Graph())
         triples = [(s, p, _plain(o)) for s, p, o in _triples(data)]
         graph = Graph(bind_namespaces="none")
         graph += triples
         graph += self.ontology
-        runs = [_pyshacl(graph, shacl_graph=self.core_shapes, inference="none", inplace=True,
-                         focus_nodes=focus)]
+        runs = [_pyshacl(graph, shacl_graph=self.core_shapes, inference="none", inplace=True)]
         if self.sparql_shapes:
             store = ox.Store()
             store.extend([*map(_to_oxigraph, triples), *self.ontology_quads])
-            only: dict[str, Any] = (
-                {"shacl_graph": self._sparql_shapes_alone(), "focus_nodes": focus}
-                if focus is not None
-                else {"shacl_graph": self.sparql_pass_shapes, "use_shapes": self.sparql_shapes}
-            )
             with all_focus_nodes_at_once():
-                runs.append(_pyshacl(cast(Any, store), inference="none", inplace=True, **only))
+                runs.append(_pyshacl(
+                    cast(Any, store), shacl_graph=self.sparql_pass_shapes, inference="none",
+                    inplace=True, use_shapes=self.sparql_shapes,
+                ))
         report = _merge_reports([run[1] for run in runs])
         violations = sorted(
             _violations(report, self.shapes),
@@ -188,27 +172,6 @@ class Validator:
         )
         conforms = all(bool(run[0]) for run in runs)
         return ValidationResult(conforms=conforms, violations=violations, report_graph=report)
-
-
-    def _sparql_shapes_alone(self) -> Graph:
-        """The SHACL-SPARQL pass's shapes without the other shapes (which the core pass
-        checks), so that no ``use_shapes`` is needed."""
-        alone = Graph(bind_namespaces="none")
-        others = {
-            s for s in self.sparql_pass_shapes.subjects()
-            if str(s) not in self.sparql_shapes and (
-                (s, RDF.type, SH.NodeShape) in self.sparql_pass_shapes
-                or (s, RDF.type, SH.PropertyShape) in self.sparql_pass_shapes
-                or (None, SH.property, s) in self.sparql_pass_shapes
-                or any(self.sparql_pass_shapes.triples((s, p, None)) for p in _TARGETS)
-            )
-        }
-        alone += (t for t in self.sparql_pass_shapes if t[0] not in others)
-        return alone
-
-
-#: What makes a node a shape with targets.
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
 def _pyshacl(data: Any, **options: Any) -> tuple[bool, Graph]:
