@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from killing import kill_when
 
 from rustbelt_kg.build import BuildSummary, build
 from rustbelt_kg.incremental import MANIFEST, read_manifest
@@ -282,3 +283,67 @@ def test_a_generated_source_added_is_built_incrementally_as_a_full_build_would(
     full = build(fresh, exports=False, full=True)
     assert _outcome(project, incremental) == _outcome(fresh, full)
     assert (_content(project), _answers(project)) == (_content(fresh), _answers(fresh))
+
+
+# -- all or nothing -----------------------------------------------------------------------
+
+
+def _live(project: Project) -> tuple[Path, dict[str, bytes], set[object]]:
+    """The live store directory, the bytes of every export, and the store's quads."""
+    exports = {p.name: p.read_bytes() for p in project.dist_dir.iterdir()}
+    return project.store_path.resolve(), exports, _content(project)[0]  # type: ignore[return-value]
+
+
+def _leftovers(project: Project) -> list[str]:
+    return sorted(p.name for p in project.build_dir.iterdir() if not p.name.startswith("."))
+
+
+def test_an_incremental_build_that_crashes_leaves_the_previous_store_and_dist_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rustbelt_kg import delta
+
+    project = _copy_corpus(tmp_path)
+    build(project)
+    before = _live(project)
+    edit(project, "add a source", 0, 1)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(delta, "write_record", crash)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        build(project)
+    assert _live(project) == before
+    assert _leftovers(project) == sorted([before[0].name, "store"])
+
+
+def test_an_incremental_build_killed_before_its_swap_leaves_the_previous_store_whole(
+    tmp_path: Path,
+) -> None:
+    project = _copy_corpus(tmp_path)
+    build(project)
+    before = _live(project)
+    edit(project, "add a source", 0, 1)
+    kill_when(
+        f"""
+        import time
+        from pathlib import Path
+        from rustbelt_kg import delta
+        from rustbelt_kg.build import build
+        from rustbelt_kg.project import Project
+
+        def stall(*args, **kwargs):
+            print("changed", flush=True)  # the fresh store holds the change, not yet live
+            time.sleep(60)
+
+        delta.write_record = stall
+        build(Project(Path({str(project.root)!r})))
+        """,
+        "changed",
+    )
+    assert _live(project) == before
+    summary = build(project)  # the next build finishes and clears what the killed one left
+    assert summary.ok and summary.incremental.startswith("incremental"), summary
+    assert _live(project)[2] != before[2]
+    assert _leftovers(project) == sorted([project.store_path.resolve().name, "store"])

@@ -45,6 +45,7 @@ __all__ = [
     "neighbourhood",
     "query_keys",
     "reach",
+    "shape_alone",
     "targets",
 ]
 
@@ -150,6 +151,8 @@ class Reach:
 
     depth: int
     global_keys: dict[Node, frozenset[Key]] = field(default_factory=dict)
+    #: How far each shape of :attr:`global_keys` reads from its targets.
+    depths: dict[Node, int] = field(default_factory=dict)
 
     def triggered(self, changed: Iterable[Key]) -> list[Node]:
         """The node shapes whose every target a change of these keys can affect."""
@@ -268,18 +271,37 @@ def reach(shapes: Graph) -> Reach | None:
     """How far ``shapes`` read from a focus node; ``None`` when that has no bound."""
     if (None, SH.target, None) in shapes or (None, SH.targetObjectsOf, None) in shapes:
         return None  # targets that a change of an object's triples can make
-    anywhere: dict[Node, frozenset[Key]] = {}
-    depth = 1
+    result = Reach(1)
     roots = {s for s in shapes.subjects(RDF.type, SH.NodeShape)}
     roots |= {s for s in shapes.subjects(RDF.type, SH.PropertyShape)}
     for target in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf):
         roots |= set(shapes.subjects(target, None))
     for root in roots:
+        anywhere: dict[Node, frozenset[Key]] = {}  # by the shape (nested or not) reading it
         found = _shape_depth(shapes, root, frozenset(), anywhere)
         if found is None:
             return None
-        depth = max(depth, found)
-    return Reach(depth, anywhere)
+        result.depth = max(result.depth, found)
+        if anywhere:  # the root's targets are what a matching change reaches
+            result.global_keys[root] = frozenset().union(*anywhere.values())
+            result.depths[root] = found
+    return result
+
+
+def shape_alone(shapes: Graph, shape: Node) -> Graph:
+    """``shape`` with all it refers to (nested shapes, constraints, prefixes), alone."""
+    alone = Graph(bind_namespaces="none")
+    todo, seen = [shape], set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in shapes.triples((node, None, None)):
+            alone.add(triple)
+            if (triple[2], None, None) in shapes and triple[1] != RDF.type:
+                todo.append(triple[2])
+    return alone
 
 
 class Analysis:
@@ -316,14 +338,16 @@ class Analysis:
                 return None
             return {"depth": found.depth, "anywhere": {
                 str(shape): sorted([p, c] for p, c in keys)  # type: ignore[type-var]
-                for shape, keys in found.global_keys.items()}}
+                for shape, keys in found.global_keys.items()},
+                "depths": {str(shape): d for shape, d in found.depths.items()}}
 
         found = self._remembered("shapes:" + digest, compute)
         if found is None:
             return None
         return Reach(found["depth"], {
             URIRef(shape): frozenset((p, c) for p, c in keys)
-            for shape, keys in found["anywhere"].items()})
+            for shape, keys in found["anywhere"].items()},
+            {URIRef(shape): d for shape, d in found["depths"].items()})
 
 
 def _digest(text: str) -> str:

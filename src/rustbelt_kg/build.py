@@ -386,9 +386,10 @@ def _build_full(
     """
     summary = BuildSummary(project=project.root)
     record = incremental.manifest_for(project, disjoint=False, exports=exports)
-    if project.store_path.exists():  # what the queries and shapes were found to read
+    if project.store_path.exists():  # what the same queries and shapes were found to read
         previous = incremental.read_manifest(project.store_path.resolve())
-        record.analysis = previous.analysis if previous is not None else {}
+        if previous is not None and previous.fixed == record.fixed:
+            record.analysis = previous.analysis
     distinct_per_file: list[int] = []
     with steps.step("parse"):
         quads = load_quads(project, progress=steps.item,

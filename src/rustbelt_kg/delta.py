@@ -9,6 +9,7 @@ before that nothing is published. See :mod:`rustbelt_kg.incremental` for the des
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from rustbelt_kg.incremental import (
     changed_keys,
     counts_after,
     manifest_for,
+    read_manifest,
     shapes_digest,
     write_record,
 )
@@ -75,10 +77,22 @@ def _graph(store: ox.Store, name: str) -> Graph:
     return _union_triples(store, [q.triple for q in quads])
 
 
-def _validate(store: ox.Store, project: Project, removed: list[ox.Quad], added: list[ox.Quad],
-              keys: set[tuple[str, str | None]], analysis: affected.Analysis) -> int:
-    """SHACL-validate what the change reaches; the number of focus nodes checked."""
+def _in_union(store: ox.Store, quad: ox.Quad) -> bool:
+    return next(store.quads_for_pattern(quad.subject, quad.predicate, quad.object,
+                                        ox.DefaultGraph()), None) is not None
+
+
+def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list[ox.Quad],
+              added: list[ox.Quad], analysis: affected.Analysis) -> int:
+    """SHACL-validate what the change reaches; the number of focus nodes checked.
+
+    SHACL reads the union of the graphs: a quad whose triple another graph still asserts, or
+    asserted already, changes nothing there (a fact a new source repeats)."""
     from rustbelt_kg import validate
+
+    removed = [q for q in removed if not _in_union(store, q)]
+    added = [q for q in added if not _in_union(before, q)]
+    keys = changed_keys(from_oxigraph_quad(q) for q in [*removed, *added])
 
     shapes = load_shapes(project)
     reach = analysis.reach(shapes, shapes_digest(project))
@@ -87,21 +101,23 @@ def _validate(store: ox.Store, project: Project, removed: list[ox.Quad], added: 
     ontology = _graph(store, namespaces.ONTOLOGY_GRAPH)
     touched = {q.subject for q in [*removed, *added] if isinstance(q.subject, ox.NamedNode)}
     focus = affected.focus_nodes(store, touched, reach.depth, removed)
-    for shape in reach.triggered(keys):
-        focus |= affected.targets(store, shapes, ontology, shape)
-    if not focus:
-        return 0
-    data = _union_triples(store, affected.neighbourhood(store, focus, reach.depth,
-                                                       reach.everywhere))
-    # Every target in ``data`` is validated, but only the focus nodes have all they read
-    # there: the verdict on the others (at the edge of ``data``) is not kept. (pyshacl's own
-    # focus_nodes option also filters the value nodes of nested shapes, which changes the
-    # verdict of sh:qualifiedValueShape, sh:node and sh:not.)
-    result = validate.validate(data, shapes, ontology)
-    wanted = {URIRef(n.value) for n in focus}
-    if any(v.focus_node in wanted for v in result.violations):
-        raise FullBuildNeeded("the data does not conform; the full build reports it")
-    return len(focus)
+    runs = [(focus, reach.depth, reach.everywhere, shapes)]
+    for shape in reach.triggered(keys):  # every target of a shape that reads anywhere
+        runs.append((affected.targets(store, shapes, ontology, shape), reach.depths[shape],
+                     reach.global_keys[shape], affected.shape_alone(shapes, shape)))
+    for nodes, depth, anywhere, checked_by in runs:
+        if not nodes:
+            continue
+        data = _union_triples(store, affected.neighbourhood(store, nodes, depth, anywhere))
+        # Every target in ``data`` is validated, but only ``nodes`` have all they read
+        # there: the verdict on the others (at the edge of ``data``) is not kept. (pyshacl's
+        # own focus_nodes option also filters the value nodes of nested shapes, which
+        # changes the verdict of sh:qualifiedValueShape, sh:node and sh:not.)
+        result = validate.validate(data, checked_by, ontology)
+        wanted = {URIRef(n.value) for n in nodes}
+        if any(v.focus_node in wanted for v in result.violations):
+            raise FullBuildNeeded("the data does not conform; the full build reports it")
+    return sum(len(nodes) for nodes, *_ in runs)
 
 
 def _changed_claims(store: ox.Store, quads: list[ox.Quad]) -> list[Quad]:
@@ -154,6 +170,8 @@ def run(
 
     assert plan.manifest is not None
     live = project.store_path.resolve()
+    if read_manifest(live) != plan.manifest:  # now under the lock: still the store planned on
+        raise FullBuildNeeded("another build published a store meanwhile")
     record = manifest_for(project, disjoint=True, exports=exports)  # before anything is read
     analysis = affected.Analysis(plan.manifest.analysis)
     with steps.step("parse"):
@@ -169,13 +187,16 @@ def run(
     if any(next(before.quads_for_pattern(*q), None) is not None for q in added):
         raise FullBuildNeeded("a quad of a changed file is also in another file")
     keys = changed_keys([*(old - new), *(new - old)])
-    with store.staging_changes([from_oxigraph_quad(q) for q in removed],
-                               [from_oxigraph_quad(q) for q in added]) as fresh:
+    with contextlib.ExitStack() as publish:  # the store goes live when this block ends
+        with steps.step("load"):
+            steps.item("a copy of the live store, with the changes")
+            fresh = publish.enter_context(store.staging_changes(
+                [from_oxigraph_quad(q) for q in removed], [from_oxigraph_quad(q) for q in added]))
         staged = store.staged_dir
         assert staged is not None
         with steps.step("validate"):
             steps.item("SHACL shapes, on what the change reaches")
-            focus = _validate(fresh, project, removed, added, keys, analysis)
+            focus = _validate(before, fresh, project, removed, added, analysis)
             steps.item("quotes of the changed claims")
             _check_claims(project, fresh, [*removed, *added])
         counts = counts_after(before, fresh, plan.manifest.counts, removed, added)
@@ -184,7 +205,7 @@ def run(
         with steps.step("QC queries"):
             qc = list_qc_queries(project)
             rerun = [q for q in qc if affected.matches(analysis.query_keys(q.text), keys)]
-            passed, _, problems = run_qc_queries(store, rerun)
+            _, _, problems = run_qc_queries(store, rerun)
             if problems:
                 raise FullBuildNeeded("a QC query fails; the full build reports it")
             summary.qc_passed = summary.qc_total = len(qc)
