@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import RDF, RDFS, Graph, Namespace, URIRef
+from rdflib.term import Node
 
 from rustbelt_kg import affected, namespaces, sourcing
 from rustbelt_kg.incremental import (
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from rustbelt_kg.terms import Quad
 
 __all__ = ["run"]
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 def _parse(project: Project, names: tuple[str, ...], root: Path | None) -> set[Quad]:
@@ -103,8 +106,10 @@ def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list
     focus = affected.focus_nodes(store, touched, reach.depth, removed)
     runs = [(focus, reach.depth, reach.everywhere, shapes)]
     for shape in reach.triggered(keys):  # every target of a shape that reads anywhere
-        runs.append((affected.targets(store, shapes, ontology, shape), reach.depths[shape],
-                     reach.global_keys[shape], affected.shape_alone(shapes, shape)))
+        targets = affected.targets(store, shapes, ontology, shape)
+        if targets and not _sparql_only_conforms(store, shapes, shape, targets):
+            runs.append((targets, reach.depths[shape], reach.global_keys[shape],
+                         affected.shape_alone(shapes, shape)))
     for nodes, depth, anywhere, checked_by in runs:
         if not nodes:
             continue
@@ -118,6 +123,48 @@ def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list
         if any(v.focus_node in wanted for v in result.violations):
             raise FullBuildNeeded("the data does not conform; the full build reports it")
     return sum(len(nodes) for nodes, *_ in runs)
+
+
+#: What a node shape may say besides its SPARQL constraints to be checked by
+#: :func:`_sparql_only_conforms`.
+_ONLY_SPARQL = {str(t) for t in (RDF.type, RDFS.label, RDFS.comment, SH.sparql, SH.targetClass,
+                                 SH.targetSubjectsOf, SH.targetNode, SH.message, SH.name,
+                                 SH.description, SH.severity)}
+
+
+def _sparql_only_conforms(store: ox.Store, shapes: Graph, shape: Any,
+                          targets: set[ox.NamedNode]) -> bool:
+    """Whether every target conforms to ``shape``, a node shape of SHACL-SPARQL constraints
+    only, by one query per constraint on the store with the targets as ``VALUES $this`` (as
+    :mod:`rustbelt_kg.shacl_sparql` runs them); ``False`` (validate the usual way) for any
+    shape or query this does not fit. A row is a violation."""
+    from rustbelt_kg.shacl_sparql import with_focus_values
+
+    if any(str(p) not in _ONLY_SPARQL for p in shapes.predicates(shape, None)):
+        return False
+    nodes: list[Node] = [URIRef(n.value) for n in sorted(targets, key=lambda n: n.value)]
+    for constraint in shapes.objects(shape, SH.sparql):
+        texts = list(shapes.objects(constraint, SH.select))
+        if len(texts) != 1 or (constraint, SH.deactivated, None) in shapes \
+                or "currentShape" in str(texts[0]):
+            return False
+        query = with_focus_values(str(texts[0]), nodes)
+        if query is None:
+            return False
+        prefixes = dict(namespaces.PREFIXES)
+        for holder in shapes.objects(constraint, SH.prefixes):
+            for declared in shapes.objects(holder, SH.declare):
+                prefix = shapes.value(declared, SH.prefix)
+                iri = shapes.value(declared, SH.namespace)
+                if prefix is not None and iri is not None:
+                    prefixes[str(prefix)] = str(iri)
+        try:
+            answer = store.query(query, prefixes=prefixes)
+        except (SyntaxError, OSError, RuntimeError):
+            return False
+        if not isinstance(answer, ox.QuerySolutions) or next(answer, None) is not None:
+            return False  # a violation: the usual way reports it
+    return True
 
 
 def _changed_claims(store: ox.Store, quads: list[ox.Quad]) -> list[Quad]:
