@@ -73,8 +73,16 @@ class FullBuildNeeded(Exception):  # noqa: N818 - a signal inside the build, nev
     """The incremental build cannot go on; ``args[0]`` says why a full build runs."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _read(project: Project, path: Path) -> bytes:
+    """The bytes of a file of ``project``, read as sources are (a regular file within a size
+    limit: a FIFO or a device is refused, never read forever)."""
+    from rustbelt_kg.reading import read_source
+
+    return read_source(path, project.display(path))
+
+
+def _sha256(project: Project, path: Path) -> str:
+    return hashlib.sha256(_read(project, path)).hexdigest()
 
 
 def _fixed_files(project: Project) -> list[Path]:
@@ -90,7 +98,7 @@ def fixed_digest(project: Project) -> str:
     """One SHA-256 over the names and contents of :func:`_fixed_files`."""
     digest = hashlib.sha256()
     for path in _fixed_files(project):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0" + _read(project, path) + b"\0")
     return digest.hexdigest()
 
 
@@ -98,21 +106,21 @@ def shapes_digest(project: Project) -> str:
     """One SHA-256 over the shapes files."""
     digest = hashlib.sha256()
     for path in project.files("shapes"):
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(_read(project, path) + b"\0")
     return digest.hexdigest()
 
 
 def data_files(project: Project) -> dict[str, str]:
     """Each data file (relative path) with its SHA-256."""
     return {
-        project.display(path): _sha256(path)
+        project.display(path): _sha256(project, path)
         for kind, path in project.sources(loaded=True) if kind.name in DATA_KINDS
     }
 
 
 def text_files(project: Project) -> dict[str, str]:
     """Each source text (relative path) with its SHA-256."""
-    return {project.display(path): _sha256(path) for path in project.source_texts()}
+    return {project.display(path): _sha256(project, path) for path in project.source_texts()}
 
 
 @dataclass
