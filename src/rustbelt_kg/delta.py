@@ -104,10 +104,22 @@ def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list
     ontology = _graph(store, namespaces.ONTOLOGY_GRAPH)
     touched = {q.subject for q in [*removed, *added] if isinstance(q.subject, ox.NamedNode)}
     focus = affected.focus_nodes(store, touched, reach.depth, removed)
-    runs = [(focus, reach.depth, reach.everywhere, shapes)]
-    for shape in reach.triggered(keys):  # every target of a shape that reads anywhere
+    # Shapes that read anywhere and hold SPARQL constraints only are checked by one query
+    # each on the store, so that what they read anywhere need not be copied for the others.
+    queried = {shape for shape in reach.global_keys if _sparql_only(shapes, shape)}
+    others = Graph(bind_namespaces="none")
+    others += (t for t in shapes if t[0] not in queried)
+    anywhere = frozenset().union(
+        *(keys for shape, keys in reach.global_keys.items() if shape not in queried))
+    runs = [(focus, reach.depth, anywhere, others)]
+    triggered = set(reach.triggered(keys))
+    for shape in reach.global_keys:
+        if shape not in triggered and shape not in queried:
+            continue  # the focus nodes' run checks it
         targets = affected.targets(store, shapes, ontology, shape)
-        if targets and not _sparql_only_conforms(store, shapes, shape, targets):
+        if shape not in triggered:  # its targets among the focus nodes only
+            targets &= focus
+        if targets and not (shape in queried and _sparql_conforms(store, shapes, shape, targets)):
             runs.append((targets, reach.depths[shape], reach.global_keys[shape],
                          affected.shape_alone(shapes, shape)))
     for nodes, depth, anywhere, checked_by in runs:
@@ -126,22 +138,27 @@ def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list
 
 
 #: What a node shape may say besides its SPARQL constraints to be checked by
-#: :func:`_sparql_only_conforms`.
+#: :func:`_sparql_conforms`.
 _ONLY_SPARQL = {str(t) for t in (RDF.type, RDFS.label, RDFS.comment, SH.sparql, SH.targetClass,
                                  SH.targetSubjectsOf, SH.targetNode, SH.message, SH.name,
                                  SH.description, SH.severity)}
 
 
-def _sparql_only_conforms(store: ox.Store, shapes: Graph, shape: Any,
-                          targets: set[ox.NamedNode]) -> bool:
-    """Whether every target conforms to ``shape``, a node shape of SHACL-SPARQL constraints
-    only, by one query per constraint on the store with the targets as ``VALUES $this`` (as
+def _sparql_only(shapes: Graph, shape: Any) -> bool:
+    """Whether ``shape`` is a node shape of SHACL-SPARQL constraints only, which no other
+    shape refers to."""
+    return (None, None, shape) not in shapes and all(
+        str(p) in _ONLY_SPARQL for p in shapes.predicates(shape, None))
+
+
+def _sparql_conforms(store: ox.Store, shapes: Graph, shape: Any,
+                     targets: set[ox.NamedNode]) -> bool:
+    """Whether every target conforms to ``shape`` (:func:`_sparql_only`), by one query per
+    constraint on the store with the targets as ``VALUES $this`` (as
     :mod:`rustbelt_kg.shacl_sparql` runs them); ``False`` (validate the usual way) for any
-    shape or query this does not fit. A row is a violation."""
+    query this does not fit. A row is a violation."""
     from rustbelt_kg.shacl_sparql import with_focus_values
 
-    if any(str(p) not in _ONLY_SPARQL for p in shapes.predicates(shape, None)):
-        return False
     nodes: list[Node] = [URIRef(n.value) for n in sorted(targets, key=lambda n: n.value)]
     for constraint in shapes.objects(shape, SH.sparql):
         texts = list(shapes.objects(constraint, SH.select))
