@@ -278,8 +278,9 @@ class OxigraphStore(CollectsStream):
         self, removed: Iterable[Quad], added: Iterable[Quad]
     ) -> Iterator[ox.Store]:
         """:meth:`staging` for an incremental build: the fresh directory starts as a copy of
-        the live store (Oxigraph's backup: a checkpoint of hard links, far cheaper than a
-        new load; ``bench/bench_scale.py``), then loses ``removed`` and gains ``added``.
+        the live store (Oxigraph's backup: a checkpoint of hard links; with the changes of
+        one added source 0.1-0.4 s at 100k triples, where a new load takes 2-4 s), then
+        loses ``removed`` and gains ``added``.
 
         Inside the block the caller gets the engine's store, to look at what changed; the
         union (the default graph) loses a triple only when no named graph holds it any more,
