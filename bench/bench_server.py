@@ -164,7 +164,7 @@ def servers(project: Path, work: Path) -> Iterator[list[Server]]:
         port = free_port()
         ours = Server("rustbelt-kg serve", f"http://127.0.0.1:{port}", "/sparql")
         ours.process = subprocess.Popen(
-            [tool("rustbelt-kg"), "-C", str(project), "serve", "--port", str(port)],
+            [tool("rustbelt-kg"), "--project", str(project), "serve", "--port", str(port)],
             stdout=log,
             stderr=log,
         )
