@@ -20,7 +20,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-__all__ = ["Diagram", "dot_available", "dot_string", "render_svg"]
+__all__ = ["Diagram", "dot_string", "render_svg"]
 
 #: Seconds ``dot`` may take for one picture.
 TIMEOUT = 5.0
@@ -89,21 +89,16 @@ class Diagram:
         return "\n".join(lines) + "\n"
 
 
-def dot_available() -> bool:
-    """Whether Graphviz's ``dot`` is on the ``PATH``."""
-    return shutil.which("dot") is not None
-
-
 def render_svg(diagram: Diagram) -> str | None:
     """The picture as an inline ``<svg>`` element, or ``None`` when ``dot`` cannot draw it."""
-    return _render(diagram.dot(), diagram.title)
-
-
-@functools.lru_cache(maxsize=256)
-def _render(source: str, title: str) -> str | None:
     program = shutil.which("dot")
     if program is None:
         return None
+    return _render(program, diagram.dot(), diagram.title)
+
+
+@functools.lru_cache(maxsize=256)
+def _render(program: str, source: str, title: str) -> str | None:
     try:
         done = subprocess.run(
             [program, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,

@@ -163,7 +163,7 @@ class Pages:
             })
         nodes = [str(f.object) for f in facts
                  if isinstance(f.object, URIRef) and f.subject == URIRef(iri)]
-        values = {n: v for n, v in graph.values_of(store, nodes).items()
+        values = {URIRef(n): v for n, v in graph.values_of(store, nodes).items()
                   if _STATED_AS in v or _NUMERIC in v}
         return self._render(
             "entity.html", links, iri=iri, title=links.label(iri),
@@ -235,7 +235,8 @@ class Pages:
         sections.append(("Other terms", [t for t in terms if t.iri not in listed]))
         return self._render(
             "ontology.html", links, sections=sections, title="The rustbelt-kg ontology",
-            header=graph.facts_about(store, RBO.rstrip("#")),
+            header=[f for f in graph.facts_about(store, RBO.rstrip("#"))
+                    if f.subject == URIRef(RBO.rstrip("#"))],
             diagram=render_svg(self._class_diagram(links, terms)),
         )
 

@@ -42,12 +42,19 @@ def select(store: Store, text: str, bindings: Mapping[str, Node] | None = None,
 
 
 def labels(store: Store) -> dict[str, str]:
-    """Every IRI with an ``rdfs:label``: the English one when there is one."""
-    found: dict[str, str] = {}
+    """Every IRI with an ``rdfs:label`` (the English one when there is one), or else with
+    ``rbo:statedAs``, the article's words for it."""
+    labelled: set[str] = set()
+    found: dict[str, str] = {
+        str(row["x"]): f"“{row['words']}”" for row in select(
+            store, "SELECT ?x ?words WHERE { ?x rbo:statedAs ?words FILTER isIRI(?x) }")
+    }  # a number or a time without a label goes by the article's words for it
+    found.update({RDF_TYPE: "is a", RDFS + "label": "label"})
     for row in select(store, "SELECT ?x ?label WHERE { ?x rdfs:label ?label FILTER isIRI(?x) }"):
         iri, label = str(row["x"]), row["label"]
         english = isinstance(label, Literal) and (label.language or "en").startswith("en")
-        if iri not in found or english:
+        if iri not in labelled or english:
+            labelled.add(iri)
             found[iri] = str(label)
     return found
 

@@ -81,6 +81,10 @@ class Links:
             return Markup('<span class="literal">{}</span>').format(str(node))
         return Markup("<span>{}</span>").format(str(node))
 
+    def external(self, node: Node) -> bool:
+        """Whether ``node`` is an IRI of another vocabulary (an alignment, when a term's)."""
+        return isinstance(node, URIRef) and not str(node).startswith(BASE)
+
     def text(self, node: Node) -> str:
         """A term as plain words: an IRI's label, a literal's value."""
         return self.label(str(node)) if isinstance(node, URIRef) else str(node)
