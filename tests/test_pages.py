@@ -261,6 +261,21 @@ def test_hostile_labels_are_escaped_everywhere(
     assert "&lt;script&gt;alert" in rendered[0] and "&lt;script&gt;alert" in rendered[1]
 
 
+def test_a_rebuilt_store_shows_its_own_content_through_the_same_pages(
+    pages: Pages, built_project, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    before = pages.entity(built_project.store, RB + "wan-long") or ""
+    rebuilt = OxigraphStore(tmp_path / "store", create=True)
+    rebuilt.replace_all([q for q in built_project.quads
+                         if not (q[0] == URIRef(RB + "wan-long") and str(q[2]) == "Wan Long")]
+                        + [(URIRef(RB + "wan-long"), URIRef(PREFIXES["rdfs"] + "label"),
+                            Literal("Wan Long, renamed", lang="en"), URIRef(CLAIM + "wan-long"))])
+    after = pages.entity(rebuilt, RB + "wan-long") or ""
+    rebuilt.close()
+    assert "<h1>Wan Long</h1>" in before
+    assert "<h1>Wan Long, renamed</h1>" in after
+
+
 def test_entity_page_without_graphviz_says_so(
     pages: Pages, built_project, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

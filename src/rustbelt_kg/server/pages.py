@@ -20,7 +20,11 @@ maps routes onto the methods:
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +61,31 @@ MAX_SEARCH = 200
 MAX_EDGES = 40
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Labels, ontology terms, claims, their triples and the source texts of one store.
+
+    A store's content changes only when it is rebuilt, and the server opens a rebuilt store
+    as a new :class:`Store`, so :class:`Pages` keeps one snapshot per store object (weakly:
+    it goes with the store).
+    """
+
+    links: Links
+    terms: list[graph.Term]
+    claims: dict[str, graph.Claim]
+    triples: dict[str, list[graph.Triple]]
+    texts: dict[str, dict[str, Any]]
+
+
 class Pages:
     """HTML pages for ``project``'s store, with links under ``base_url``."""
 
     def __init__(self, project: Project, base_url: str) -> None:
         self.project = project
         self.base_url = base_url.rstrip("/")
+        self._snapshots: weakref.WeakKeyDictionary[Store, _Snapshot] = (
+            weakref.WeakKeyDictionary())
+        self._lock = threading.Lock()
         self.env = Environment(
             loader=PackageLoader("rustbelt_kg.server", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -71,9 +94,28 @@ class Pages:
 
     # -- shared ---------------------------------------------------------------------------
 
+    def _snapshot(self, store: Store) -> _Snapshot:
+        """What every page of ``store`` needs, read once per store (see :class:`_Snapshot`)."""
+        with self._lock:
+            try:
+                found = self._snapshots.get(store)
+            except TypeError:  # a store that cannot be weakly referenced is read each time
+                found = None
+        if found is not None:
+            return found
+        terms = graph.ontology_terms(store)
+        classes = frozenset(t.iri for t in terms if _OWL_CLASS in t.kinds)
+        found = _Snapshot(
+            links=Links(self.base_url, graph.labels(store), classes), terms=terms,
+            claims=graph.claims(store), triples=graph.claim_triples(store),
+            texts=self._texts(store),
+        )
+        with self._lock, contextlib.suppress(TypeError):
+            self._snapshots[store] = found
+        return found
+
     def _links(self, store: Store) -> Links:
-        classes = frozenset(t.iri for t in graph.ontology_terms(store) if _OWL_CLASS in t.kinds)
-        return Links(self.base_url, graph.labels(store), classes)
+        return self._snapshot(store).links
 
     def _render(self, template: str, links: Links | None, **context: Any) -> str:
         links = links or Links(self.base_url, {})
@@ -100,17 +142,17 @@ class Pages:
 
     def home(self, store: Store) -> str:
         """The start page: the sources, the classes with their counts, the ways in."""
-        links = self._links(store)
-        terms = graph.ontology_terms(store)
+        snapshot = self._snapshot(store)
+        links, terms = snapshot.links, snapshot.terms
         counts = [(t, len(graph.instances(store, t.iri))) for t in terms if _OWL_CLASS in t.kinds]
         return self._render(
-            "home.html", links, sources=self._texts(store), claims=graph.claims(store),
+            "home.html", links, sources=snapshot.texts, claims=snapshot.claims,
             classes=[(t, n) for t, n in counts if n], title="rustbelt-kg",
         )
 
     def article(self, store: Store, source: str | None = None) -> str:
         """The page of source ``source`` (default: the first, the China Daily article)."""
-        texts = self._texts(store)
+        texts = self._snapshot(store).texts
         names = sorted(texts.values(), key=lambda t: (t["node"] != RB + "article-text", t["name"]))
         chosen = next((t for t in names if source in (None, t["name"])), None)
         if chosen is None:
@@ -125,8 +167,9 @@ class Pages:
             return None
 
     def _source_page(self, store: Store, source: dict[str, Any]) -> str:
-        links = self._links(store)
-        claims = {i: c for i, c in graph.claims(store).items() if c.source == source["node"]}
+        snapshot = self._snapshot(store)
+        links = snapshot.links
+        claims = {i: c for i, c in snapshot.claims.items() if c.source == source["node"]}
         spans = {i: c.span for i, c in claims.items() if c.span is not None}
         text = source["text"]
         bare = unquoted_sentences(text, spans.values())
@@ -138,7 +181,7 @@ class Pages:
         return self._render(
             "article.html", links, source=source, meta=meta, work=work, credits=credits,
             paragraphs=paragraphs(text, spans, bare), claims=claims, unquoted=bare,
-            triples=graph.claim_triples(store), title=str(meta.get(_P["dcterms"] + "title",
+            triples=snapshot.triples, title=str(meta.get(_P["dcterms"] + "title",
                                                                    [source["name"]])[0]),
         )
 
@@ -147,9 +190,9 @@ class Pages:
         facts = graph.facts_about(store, iri)
         if not facts:
             return None
-        links = self._links(store)
-        claims = graph.claims(store)
-        texts = {node: t["text"] for node, t in self._texts(store).items()}
+        snapshot = self._snapshot(store)
+        links, claims = snapshot.links, snapshot.claims
+        texts = {node: t["text"] for node, t in snapshot.texts.items()}
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         other: list[graph.Fact] = []
         for fact in facts:
@@ -195,13 +238,11 @@ class Pages:
 
     def claim(self, store: Store, iri: str) -> str | None:
         """A claim's triples, its quote in context, provenance and entities; ``None`` if unknown."""
-        claims = graph.claims(store)
-        if iri not in claims:
+        snapshot = self._snapshot(store)
+        if iri not in snapshot.claims:
             return None
-        links = self._links(store)
-        found = claims[iri]
-        texts = self._texts(store)
-        triples = graph.claim_triples(store).get(iri, [])
+        links, found, texts = snapshot.links, snapshot.claims[iri], snapshot.texts
+        triples = snapshot.triples.get(iri, [])
         touched = sorted({str(t) for triple in triples for t in (triple[0], triple[2])
                           if isinstance(t, URIRef) and str(t).startswith(RB)})
         source = texts.get(found.source)
@@ -213,10 +254,11 @@ class Pages:
 
     def klass(self, store: Store, iri: str) -> str | None:
         """The instances of an ontology class; ``None`` when ``iri`` is not one."""
-        terms = {t.iri: t for t in graph.ontology_terms(store)}
+        snapshot = self._snapshot(store)
+        terms = {t.iri: t for t in snapshot.terms}
         if iri not in terms or _OWL_CLASS not in terms[iri].kinds:
             return None
-        links = self._links(store)
+        links = snapshot.links
         subclasses = [t for t in terms.values()
                       if URIRef(iri) in t.values.get(_P["rdfs"] + "subClassOf", [])]
         return self._render(
@@ -226,8 +268,8 @@ class Pages:
 
     def ontology(self, store: Store) -> str:
         """The ontology's documentation: every term, and a class diagram."""
-        links = self._links(store)
-        terms = graph.ontology_terms(store)
+        snapshot = self._snapshot(store)
+        links, terms = snapshot.links, snapshot.terms
         kinds = [("Classes", _OWL_CLASS), ("Object properties", _P["owl"] + "ObjectProperty"),
                  ("Datatype properties", _P["owl"] + "DatatypeProperty")]
         sections = [(name, [t for t in terms if kind in t.kinds]) for name, kind in kinds]
