@@ -249,16 +249,20 @@ def test_hostile_labels_are_escaped_everywhere(
     evil = URIRef(CLAIM + "wan-long")
     store.replace_all([*built_project.quads,
                        (URIRef(RB + "wan-long"), URIRef(PREFIXES["rdfs"] + "label"),
-                        Literal(HOSTILE, lang="en"), evil)])
+                        Literal(HOSTILE, lang="en"), evil),
+                       (URIRef(RB + "wan-long"), URIRef(RBO + "memberOf"),
+                        URIRef("javascript:alert(1)"), evil)])
     pages = Pages(built_project.project, BASE_URL)
     rendered = [pages.entity(store, RB + "wan-long") or "", pages.search(store, "script"),
                 pages.article(store), pages.klass(store, RBO + "Person") or "",
                 pages.claim(store, CLAIM + "wan-long") or ""]
     store.close()
     for page in rendered:
+        assert 'href="javascript:' not in page.lower()
         assert "<script>alert" not in page
         assert "<b>bold" not in page
     assert "&lt;script&gt;alert" in rendered[0] and "&lt;script&gt;alert" in rendered[1]
+    assert 'title="javascript:alert(1)"' in rendered[0]  # shown, never a link
 
 
 def test_a_rebuilt_store_shows_its_own_content_through_the_same_pages(

@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib.term import URIRef
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.namespaces import CLAIM, RB, RBO
+from rustbelt_kg.namespaces import CLAIM, LINKS_GRAPH, RB, RBO
 from rustbelt_kg.query import get_query, list_queries, run_query
 from rustbelt_kg.reading import read_text
 from rustbelt_kg.server import pages_graph as graph
@@ -197,7 +197,8 @@ class Pages:
         other: list[graph.Fact] = []
         for fact in facts:
             if not fact.claims:
-                other.append(fact)
+                if LINKS_GRAPH not in fact.graphs:  # the links are shown with Wikidata's facts
+                    other.append(fact)
                 continue
             incoming = fact.subject != URIRef(iri)
             groups[("in" if incoming else "out", str(fact.predicate))].append({
@@ -232,7 +233,7 @@ class Pages:
                 continue
             for end in ends:
                 kind = "class" if end in links.classes else ""
-                picture.node(end, links.label(end), links.href(end), kind)
+                picture.node(end, links.label(end), links.safe_href(end) or "", kind)
             picture.edge(*ends, links.label(str(fact.predicate)))
         return picture
 

@@ -43,6 +43,7 @@ class Links:
 
     def href(self, iri: str) -> str:
         """The served URL of ``iri``."""
+        iri = str(iri)
         if iri in self.classes:
             return self.path("/class/" + iri.removeprefix(RBO))
         if iri.startswith(BASE):
@@ -55,11 +56,22 @@ class Links:
 
     def label(self, iri: str) -> str:
         """The label of ``iri``, else its prefixed name, else the IRI."""
+        iri = str(iri)  # a URIRef is not equal to the plain string the table is keyed by
         return self.labels.get(iri) or compact_iri(iri, strict=False) or iri
 
-    def link(self, iri: str, text: str | None = None) -> Markup:
-        """``<a>`` to ``iri`` showing its label (or ``text``), the IRI as its title."""
+    def safe_href(self, iri: str) -> str | None:
+        """The served URL of ``iri`` when a browser may follow it: ``http`` or ``https``
+        (never ``javascript:`` or ``data:`` from hostile data), else ``None``."""
         target = self.href(iri)
+        return target if target.lower().startswith(("http://", "https://")) else None
+
+    def link(self, iri: str, text: str | None = None) -> Markup:
+        """``<a>`` to ``iri`` showing its label (or ``text``), the IRI as its title; an IRI
+        a browser should not follow is shown without a link."""
+        target = self.safe_href(iri)
+        if target is None:
+            return Markup('<span class="iri" title="{}">{}</span>').format(
+                iri, text if text is not None else self.label(iri))
         outside = "" if target.startswith(self.base_url) else ' rel="external"'
         return Markup('<a href="{}" title="{}"{}>{}</a>').format(
             target, iri, Markup(outside), text if text is not None else self.label(iri)
