@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from page_app import serving
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from rustbelt_kg.namespaces import PREFIXES
@@ -18,6 +19,13 @@ from rustbelt_kg.query import get_query, run_query
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def base_url(built_project) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The base URL of a server on 127.0.0.1 with the pages of the built checkout."""
+    with serving(built_project.project, built_project.store) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
