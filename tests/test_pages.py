@@ -187,6 +187,18 @@ def test_class_page_lists_the_instances_of_the_class_and_its_subclasses(
     assert f'href="{BASE_URL}/id/harbin-world-wide-welding"' in organisation  # a Startup
 
 
+def test_home_page_counts_each_class_as_its_page_lists_it(
+    pages: Pages, built_project
+) -> None:  # type: ignore[no-untyped-def]
+    page = pages.home(built_project.store)
+    for name in ("Person", "Organization", "Province"):
+        count = len(pages_graph.instances(built_project.store, RBO + name))
+        assert count >= 3
+        assert re.search(rf'href="{BASE_URL}/class/{name}"[^>]*>[^<]*</a> '
+                         rf'<span class="count">{count}</span>', page)
+    assert f'href="{BASE_URL}/source/china-daily-2016-03-25-rust-belt"' in page
+
+
 def test_ontology_page_documents_every_term_and_draws_the_classes(
     pages: Pages, built_project
 ) -> None:  # type: ignore[no-untyped-def]

@@ -144,7 +144,8 @@ class Pages:
         """The start page: the sources, the classes with their counts, the ways in."""
         snapshot = self._snapshot(store)
         links, terms = snapshot.links, snapshot.terms
-        counts = [(t, len(graph.instances(store, t.iri))) for t in terms if _OWL_CLASS in t.kinds]
+        found = graph.class_counts(store)
+        counts = [(t, found.get(t.iri, 0)) for t in terms if _OWL_CLASS in t.kinds]
         return self._render(
             "home.html", links, sources=snapshot.texts, claims=snapshot.claims,
             classes=[(t, n) for t, n in counts if n], title="rustbelt-kg",

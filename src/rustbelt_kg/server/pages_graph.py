@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from rustbelt_kg.store import Store
 
 __all__ = [
-    "Claim", "Enrichment", "Fact", "Term", "Triple", "claim_triples", "claims", "enrichment",
-    "facts_about", "instances", "labels", "ontology_terms", "select", "sources",
+    "Claim", "Enrichment", "Fact", "Term", "Triple", "claim_triples", "claims", "class_counts",
+    "enrichment", "facts_about", "instances", "labels", "ontology_terms", "select", "sources",
     "values_of",
 ]
 
@@ -289,6 +289,15 @@ def instances(store: Store, klass: str) -> list[str]:
           GRAPH rbg:ontology { ?sub rdfs:subClassOf* ?class }
           GRAPH ?g { ?x a ?sub } FILTER (isIRI(?x)) }""", {"class": URIRef(klass)})
     return sorted(str(row["x"]) for row in rows)
+
+
+def class_counts(store: Store) -> dict[str, int]:
+    """How many IRIs each ontology class (with its subclasses) has in the claim graphs."""
+    rows = select(store, """
+        SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {
+          GRAPH rbg:ontology { ?sub rdfs:subClassOf* ?class }
+          GRAPH ?g { ?x a ?sub } FILTER (isIRI(?x)) } GROUP BY ?class""")
+    return {str(row["class"]): int(str(row["n"])) for row in rows}
 
 
 @dataclass
