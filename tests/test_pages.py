@@ -11,6 +11,7 @@ from markupsafe import escape
 from rdflib import Literal, URIRef
 
 from rustbelt_kg.errors import UnknownQueryError, UsageError
+from rustbelt_kg.load import load_quads
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB, RBO
 from rustbelt_kg.server import diagrams, pages_graph
 from rustbelt_kg.server.pages import Pages
@@ -102,6 +103,23 @@ def test_article_pages_are_named_after_their_source_files(
     named = pages.source(built_project.store, "china-daily-2016-03-25-rust-belt")
     assert named is not None and 'id="quote-hit-incubator-park-area"' in named
     assert pages.source(built_project.store, "../../etc/passwd") is None
+
+
+def test_each_source_has_its_own_page_with_only_its_own_quotes(
+    corpus_project, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    store = OxigraphStore(tmp_path / "store", create=True)
+    store.replace_all(load_quads(corpus_project))
+    pages = Pages(corpus_project, BASE_URL)
+    texts = pages_graph.sources(store)
+    assert len(texts) == 3
+    for node, meta in texts.items():
+        name = Path(str(meta[RBO + "filePath"][0])).stem  # data/sources/NAME.txt
+        page = pages.source(store, name) or ""
+        starts = re.findall(r'class="quote-start" id="quote-([^"]+)"', page)
+        assert sorted(starts) == sorted(_claims_quoting(store, node)), name
+        assert starts, name
+    store.close()
 
 
 def test_entity_page_puts_each_fact_beside_its_sentence(
