@@ -100,6 +100,24 @@ def test_article_highlights_one_quote_per_claim_and_lead_to_claim_and_entity(
     _shot(page, "entity")
 
 
+def test_on_a_touch_screen_the_first_tap_shows_a_claim_and_the_second_opens_it(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    phone = context.new_page()
+    phone.goto(f"{base_url}/article")
+    highlight = phone.locator('a.q[href$="/claim/hit-incubator-park-area"]').first
+    highlight.tap()
+    popover = phone.locator(f"#{highlight.get_attribute('aria-describedby')}")
+    assert popover.is_visible()
+    assert phone.url == f"{base_url}/article"
+    _shot(phone, "article-phone")
+    highlight.tap()
+    phone.wait_for_url("**/claim/hit-incubator-park-area")
+    context.close()
+
+
 def test_a_stored_query_runs_through_its_form_and_shows_its_table(
     page: Page, base_url: str, built_project
 ) -> None:  # type: ignore[no-untyped-def]
