@@ -13,8 +13,9 @@ from rdflib import Literal, URIRef
 from rustbelt_kg.errors import UnknownQueryError, UsageError
 from rustbelt_kg.load import load_quads
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB, RBO
+from rustbelt_kg.query import list_queries, run_query
 from rustbelt_kg.server import diagrams, pages_graph
-from rustbelt_kg.server.pages import Pages
+from rustbelt_kg.server.pages import MAX_ROWS, Pages
 from rustbelt_kg.server.pages_text import in_context
 from rustbelt_kg.store import OxigraphStore
 
@@ -251,6 +252,21 @@ def test_stored_query_page_has_a_form_and_a_table(
     assert ">Liaoning<" in page and ">Heilongjiang<" not in page
     assert f"{BASE_URL}/queries/funding-by-province.csv?province=rb%3Aliaoning" in page
     assert "Funding by province" in pages.queries_index()
+
+
+def test_every_stored_query_has_a_page_with_its_whole_answer(
+    pages: Pages, built_project
+) -> None:  # type: ignore[no-untyped-def]
+    queries = list_queries(built_project.project)
+    assert len(queries) >= 20
+    for stored in queries:
+        page = pages.query(built_project.store, stored.name, {})
+        answer = run_query(built_project.store, stored)
+        rows = page.count("<tr><td")
+        if answer.kind == "ask":
+            assert "The answer is <strong>" in page, stored.name
+        else:
+            assert rows == min(len(answer), MAX_ROWS), stored.name
 
 
 def test_stored_query_page_refuses_bad_parameters(
