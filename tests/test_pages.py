@@ -151,7 +151,7 @@ def test_entity_page_says_whose_words_a_fact_reports_and_shows_the_notes(
 ) -> None:  # type: ignore[no-untyped-def]
     page = _entity_page(pages, built_project.store, "wan-long")
     for words in ("reported as the words of", "(“said Wan”)", "Editorial note:",
-                  "stated by the article"):
+                  "stated by the article", 'title="The article reports it as someone'):
         assert words in page
 
 

@@ -106,7 +106,9 @@ class Pages:
         terms = graph.ontology_terms(store)
         classes = frozenset(t.iri for t in terms if _OWL_CLASS in t.kinds)
         found = _Snapshot(
-            links=Links(self.base_url, graph.labels(store), classes), terms=terms,
+            links=Links(self.base_url, graph.labels(store), classes,
+                        {t.iri: t.first(_P["skos"] + "definition") for t in terms}),
+            terms=terms,
             claims=graph.claims(store), triples=graph.claim_triples(store),
             texts=self._texts(store),
         )

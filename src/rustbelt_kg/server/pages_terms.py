@@ -36,10 +36,16 @@ class Links:
     """Links and labels for the terms of one page."""
 
     def __init__(self, base_url: str, labels: Mapping[str, str],
-                 classes: frozenset[str] = frozenset()) -> None:
+                 classes: frozenset[str] = frozenset(),
+                 definitions: Mapping[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.labels = labels
         self.classes = classes
+        self.definitions = definitions or {}
+
+    def definition(self, iri: str) -> str:
+        """The ontology's definition of ``iri``, or ``""``."""
+        return self.definitions.get(str(iri), "")
 
     def href(self, iri: str) -> str:
         """The served URL of ``iri``."""
