@@ -11,6 +11,8 @@
   and ``.quads``. For tests that read the real data; do not write to its store.
 - ``wikidata_endpoint`` (session): the query URL of one real Oxigraph server on loopback,
   loaded with the Wikidata-shaped fixture (``tests/wikidata_server.py``).
+- ``served`` (session): the base URL of our own server under uvicorn on loopback, serving
+  the real checkout (``tests/served.py``).
 """
 
 from __future__ import annotations
@@ -93,3 +95,19 @@ def wikidata_endpoint() -> Iterator[str]:
     """The query URL of a real Oxigraph server loaded with the Wikidata-shaped fixture."""
     with oxigraph_server() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of our server (``rustbelt-kg serve``) under uvicorn on loopback, serving
+    the real checkout from a store built under a temporary folder (``tests/served.py``)."""
+    from served import running
+
+    from rustbelt_kg.server import ServerConfig
+
+    store_path = tmp_path_factory.mktemp("served") / "store"
+    store = OxigraphStore(store_path, create=True)
+    store.replace_all(load_quads(Project(REPO_ROOT)))
+    store.close()
+    with running(Project(REPO_ROOT), ServerConfig(store_path=store_path)) as base:
+        yield base
