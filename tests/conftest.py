@@ -11,8 +11,9 @@
   and ``.quads``. For tests that read the real data; do not write to its store.
 - ``wikidata_endpoint`` (session): the query URL of one real Oxigraph server on loopback,
   loaded with the Wikidata-shaped fixture (``tests/wikidata_server.py``).
-- ``served`` (session): the base URL of our own server under uvicorn on loopback, serving
-  the real checkout (``tests/served.py``).
+- ``served_store`` (session): a store of the real checkout for servers to serve;
+  ``served`` (session): the base URL of our own server under uvicorn on loopback, serving
+  it (``tests/served.py``).
 """
 
 from __future__ import annotations
@@ -98,16 +99,22 @@ def wikidata_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of our server (``rustbelt-kg serve``) under uvicorn on loopback, serving
-    the real checkout from a store built under a temporary folder (``tests/served.py``)."""
-    from served import running
-
-    from rustbelt_kg.server import ServerConfig
-
+def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the real checkout, built under a temporary folder, for servers to serve."""
     store_path = tmp_path_factory.mktemp("served") / "store"
     store = OxigraphStore(store_path, create=True)
     store.replace_all(load_quads(Project(REPO_ROOT)))
     store.close()
-    with running(Project(REPO_ROOT), ServerConfig(store_path=store_path)) as base:
+    return store_path
+
+
+@pytest.fixture(scope="session")
+def served(served_store: Path) -> Iterator[str]:
+    """The base URL of our server (``rustbelt-kg serve``) under uvicorn on loopback, serving
+    the real checkout (``tests/served.py``)."""
+    from served import running
+
+    from rustbelt_kg.server import ServerConfig
+
+    with running(Project(REPO_ROOT), ServerConfig(store_path=served_store)) as base:
         yield base

@@ -373,7 +373,8 @@ def create_app(project: Project, config: ServerConfig | None = None) -> Starlett
         Route("/queries", _page_route("queries_index", with_store=False)),
         Route("/queries/{name}", stored_query),
         Route("/rdf-graphs", graph_store, methods=["GET", "PUT", "POST", "DELETE", "PATCH"]),
-        Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
+        *([Mount("/static", StaticFiles(directory=static), name="static")]
+          if static.is_dir() else []),
     ]
 
     @contextlib.asynccontextmanager

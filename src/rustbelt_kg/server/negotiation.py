@@ -11,6 +11,8 @@ client that accepts anything (``*/*``) gets the first one.
 'jsonld'
 >>> choose(RESOURCE, accept="text/html,application/xhtml+xml,*/*;q=0.8").name
 'html'
+>>> choose(RESOURCE, accept="*/*").name
+'turtle'
 >>> choose(RESULTS, format="csv").media_type
 'text/csv'
 """
@@ -77,8 +79,9 @@ QUADS: tuple[Representation, ...] = (
     _rdf("nquads", "n-quads", "nq"),
 )
 
-#: A page of the site: HTML for browsers, RDF for programs.
-RESOURCE: tuple[Representation, ...] = (HTML, *RDF)
+#: A page of the site: HTML for browsers (they ask for ``text/html`` by name), RDF for
+#: programs; Turtle for a client that takes anything (``curl``: ``*/*``).
+RESOURCE: tuple[Representation, ...] = (RDF[0], HTML, *RDF[1:])
 #: A claim: also TriG and N-Quads, with its provenance graph.
 CLAIM: tuple[Representation, ...] = (*RESOURCE, *QUADS)
 #: A named graph (no page of its own): RDF, the quad formats too.

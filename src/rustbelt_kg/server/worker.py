@@ -71,12 +71,34 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._failure: BaseException | None = None
+        self._wanted: queue.Queue[bool] = queue.Queue()
+        self._keeper = threading.Thread(target=self._keep, daemon=True,
+                                        name="rustbelt-kg-worker-keeper")
 
     def start(self) -> None:
-        """Start the workers and wait until each has the store open."""
-        started = [self._new() for _ in range(self._size)]
-        for worker in started:
-            self._warm(worker)
+        """Start the workers and wait until each has the store open.
+
+        Workers are started by one thread that lives as long as the pool: the kernel's
+        parent-death signal fires when the *thread* that started a process ends."""
+        self._keeper.start()
+        for _ in range(self._size):
+            self._wanted.put(True)
+        self._wanted.join()
+        if self._failure is not None:
+            raise self._failure
+
+    def _keep(self) -> None:
+        """The keeper thread: start a worker for each request, until the pool closes."""
+        while self._wanted.get():
+            try:
+                if not self._closed:
+                    self._warm(self._new())
+            except (TimeoutError, EOFError, OSError, StoreError) as error:
+                self._failure = error
+            finally:
+                self._wanted.task_done()
+        self._wanted.task_done()
 
     def _new(self) -> _Worker:
         worker = _Worker(*self._args)
@@ -88,11 +110,9 @@ class WorkerPool:
         """Have ``worker`` import what jobs need, then make it available."""
         try:
             _raise_reply(worker.call(("ping", {}), 120))
-        except (TimeoutError, EOFError, OSError, StoreError):
+        except BaseException:
             self._discard(worker)
-            if not self._closed:
-                raise
-            return
+            raise
         self._idle.put(worker)
 
     def _discard(self, worker: _Worker) -> None:
@@ -102,14 +122,8 @@ class WorkerPool:
 
     def _replace(self) -> None:
         """Start a worker in place of a killed one, in the background."""
-        if self._closed:
-            return
-
-        def start() -> None:
-            with contextlib.suppress(TimeoutError, EOFError, OSError, StoreError):
-                self._warm(self._new())
-
-        threading.Thread(target=start, daemon=True, name="rustbelt-kg-worker-start").start()
+        if not self._closed:
+            self._wanted.put(True)
 
     def call(self, job: str, timeout: float, /, **kwargs: Any) -> Any:
         """Run the job called ``job`` with ``kwargs`` in an idle worker; after ``timeout``
@@ -142,6 +156,7 @@ class WorkerPool:
     def close(self) -> None:
         """Kill every worker."""
         self._closed = True
+        self._wanted.put(False)
         with self._lock:
             workers = list(self._all)
             self._all.clear()
