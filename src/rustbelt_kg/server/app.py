@@ -247,6 +247,7 @@ async def sparql(request: Request) -> Response:
         answer = await server.job(
             "sparql", timeout=timeout, text=asked.text, format=rep.name, max_rows=limit,
             default_graphs=list(asked.default_graphs), named_graphs=list(asked.named_graphs),
+            base_iri=server.config.served_base + "sparql",
         )
         if answer["truncated"]:
             raise _Truncated(answer["body"])

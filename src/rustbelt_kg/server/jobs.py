@@ -125,12 +125,14 @@ def sparql(
     max_rows: int,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
 ) -> dict[str, Any]:
-    """Run a checked query on the dataset the request names; ``{"body", "truncated"}``."""
+    """Run a checked query on the dataset the request names, relative IRIs resolved
+    against ``base_iri`` (the endpoint); ``{"body", "truncated"}``."""
     store = state.engine()
     try:
         answer = store.query(
-            text, prefixes=dict(namespaces.PREFIXES),
+            text, prefixes=dict(namespaces.PREFIXES), base_iri=base_iri,
             **_dataset(store, default_graphs or [], named_graphs or []),
         )
         if isinstance(answer, ox.QueryBoolean):
