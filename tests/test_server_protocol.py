@@ -163,12 +163,26 @@ def test_sparql_update_is_refused_as_read_only(served: str, how: str) -> None:
     assert after.json()["boolean"] is False
 
 
-def test_stored_query_answers_as_json_with_a_parameter(served: str) -> None:
+def test_stored_query_answers_as_json(served: str) -> None:
     response = httpx.get(f"{served}/queries/founders.json")
     assert response.status_code == 200
     assert json.loads(response.text)["results"]["bindings"]
 
 
-def test_stored_query_with_an_invalid_parameter_is_400(served: str) -> None:
-    response = httpx.get(f"{served}/queries/founders.csv", params={"nope": "x> } DROP ALL #"})
+@pytest.mark.parametrize("params", [
+    {"province": "rb:x> } DROP ALL #"},  # not an IRI
+    {"nope": "rb:heilongjiang"},  # no such parameter
+])
+def test_stored_query_with_an_invalid_parameter_is_400(served: str, params: dict) -> None:
+    response = httpx.get(f"{served}/queries/funding-by-province.csv", params=params)
     assert response.status_code == 400
+    assert "DROP" not in response.text or "is not an IRI" in response.text
+
+
+def test_stored_query_binds_a_parameter_given_in_the_query_string(served: str) -> None:
+    every = httpx.get(f"{served}/queries/funding-by-province.json").json()
+    one = httpx.get(f"{served}/queries/funding-by-province.json",
+                    params={"province": "rb:heilongjiang"}).json()
+    provinces = {r["province"]["value"] for r in one["results"]["bindings"]}
+    assert provinces == {"https://w3id.org/rustbelt-kg/id/heilongjiang"}
+    assert len(one["results"]["bindings"]) < len(every["results"]["bindings"])

@@ -207,3 +207,11 @@ def test_a_rebuild_shows_up_without_a_restart(built_tiny: Project) -> None:
     assert int(first.json()["results"]["bindings"][0]["n"]["value"]) > 0
     assert again.json()["results"]["bindings"][0]["n"]["value"] == "0"
     assert first.headers["etag"] != again.headers["etag"]
+
+
+def test_a_stored_query_past_the_row_cap_is_cut_and_says_so(strict: str) -> None:
+    response = httpx.get(f"{strict}/queries/claims-in-article-order.json")
+    assert response.status_code == 200
+    assert response.headers["results-truncated"] == "5"
+    assert len(response.json()["results"]["bindings"]) == 5
+    assert response.json()["head"]["link"] == [TRUNCATED]

@@ -244,14 +244,11 @@ async def sparql(request: Request) -> Response:
     limit = server.config.max_rows
 
     async def run(rep: neg.Representation) -> str:
-        answer = await server.job(
+        return _whole(await server.job(
             "sparql", timeout=timeout, text=asked.text, format=rep.name, max_rows=limit,
             default_graphs=list(asked.default_graphs), named_graphs=list(asked.named_graphs),
             base_iri=server.config.served_base + "sparql",
-        )
-        if answer["truncated"]:
-            raise _Truncated(answer["body"])
-        return str(answer["body"])
+        ))
 
     rep = neg.choose(table, accept=request.headers.get("accept"), format=asked.param("format"))
     try:
@@ -259,13 +256,23 @@ async def sparql(request: Request) -> Response:
             return await server.represent(request, (rep,), run)
         return Response(await run(rep), media_type=rep.content_type, headers={"Vary": "Accept"})
     except _Truncated as cut:
-        return Response(cut.body, media_type=rep.content_type,
-                        headers={"Vary": "Accept", TRUNCATED_HEADER: str(limit)})
+        return cut.response(rep, limit)
 
 
 class _Truncated(Exception):  # noqa: N818 - not an error: a cut answer, never cached
     def __init__(self, body: str) -> None:
         self.body = body
+
+    def response(self, rep: neg.Representation, limit: int) -> Response:
+        return Response(self.body, media_type=rep.content_type,
+                        headers={"Vary": "Accept", TRUNCATED_HEADER: str(limit)})
+
+
+def _whole(answer: dict[str, Any]) -> str:
+    """The body of a worker's answer; a cut one is raised as :class:`_Truncated`."""
+    if answer["truncated"]:
+        raise _Truncated(answer["body"])
+    return str(answer["body"])
 
 
 async def _rdf_text(turtle: str, format: str) -> str:
@@ -326,12 +333,16 @@ async def stored_query(request: Request) -> Response:
     async def render(rep: neg.Representation) -> str:
         if rep.name == "html":
             return await server.page("query", name, params)
-        answer = await server.job("stored", name=name, params=params, format=rep.name,
-                                  max_rows=server.config.max_rows)
-        return str(answer)
+        return _whole(await server.job("stored", name=name, params=params, format=rep.name,
+                                       max_rows=server.config.max_rows))
 
     table = neg.RESULTS if suffix else (neg.HTML, *neg.RESULTS)
-    return await server.represent(request, table, render, suffix=suffix)
+    try:
+        return await server.represent(request, table, render, suffix=suffix)
+    except _Truncated as cut:
+        rep = neg.choose(table, accept=request.headers.get("accept"),
+                         format=request.query_params.get("format"), suffix=suffix)
+        return cut.response(rep, server.config.max_rows)
 
 
 async def _error(request: Request, error: Exception) -> Response:

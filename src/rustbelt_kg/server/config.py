@@ -31,7 +31,7 @@ DEFAULT_QUERY_TIMEOUT = 10.0
 #: Rows of a SELECT answer; past it the answer is cut and says so.
 MAX_ROWS = 10_000
 #: Bytes of a request body (a POSTed query, form-encoded or not): past it, 413.
-MAX_BODY = 3 * MAX_QUERY_SIZE + 4096
+MAX_BODY = 3 * MAX_QUERY_SIZE
 #: Bytes of a request's path and query string: past it, 414.
 MAX_URL = 8192
 

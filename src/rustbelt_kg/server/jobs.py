@@ -139,10 +139,7 @@ def sparql(
             return {"body": _write(QueryResult.ask(bool(answer)), format), "truncated": False}
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
-            rows, truncated = _capped(_rows(answer, names), max_rows)
-            body = _write(QueryResult.select(names, rows), format)
-            return {"body": _marked(body, format) if truncated else body,
-                    "truncated": truncated}
+            return _table(names, _rows(answer, names), format, max_rows)
         triples, truncated = _capped(
             ((from_oxigraph(t.subject), from_oxigraph(t.predicate),
               normalise(from_oxigraph(t.object)), None) for t in answer), max_rows,
@@ -280,17 +277,23 @@ def page(state: WorkerState, method: str, args: list[Any], with_store: bool = Tr
 
 
 def stored(state: WorkerState, name: str, params: dict[str, str], format: str,
-           max_rows: int) -> str:
+           max_rows: int) -> dict[str, Any]:
     """The answer of the stored query ``name`` with ``params`` (text values, checked and
-    bound by the engine, never pasted in), at most ``max_rows`` rows."""
+    bound by the engine, never pasted in), at most ``max_rows`` rows; as :func:`sparql`."""
     from rustbelt_kg.query import get_query, stream_query
 
     answer = stream_query(state.store(), get_query(state.project, name), params)
     if answer.kind != "select":
-        return _write(answer.collect(), format)
-    rows, truncated = _capped(answer.rows, max_rows)
-    body = _write(QueryResult.select(answer.vars, rows), format)
-    return _marked(body, format) if truncated else body
+        return {"body": _write(answer.collect(), format), "truncated": False}
+    return _table(answer.vars, answer.rows, format, max_rows)
+
+
+def _table(names: list[str], rows: Iterable[dict[str, Any]], format: str,
+           max_rows: int) -> dict[str, Any]:
+    """A SELECT answer of at most ``max_rows`` rows, marked when cut."""
+    kept, truncated = _capped(rows, max_rows)
+    body = _write(QueryResult.select(names, kept), format)
+    return {"body": _marked(body, format) if truncated else body, "truncated": truncated}
 
 
 JOBS: dict[str, Callable[..., Any]] = {
