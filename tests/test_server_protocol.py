@@ -4,13 +4,19 @@ Graph Store Protocol, against our server under uvicorn on loopback."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
+from served import running
+
+from rustbelt_kg.project import Project
+from rustbelt_kg.server import ServerConfig
 
 pytestmark = pytest.mark.server
 
+ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = "SELECT ?who WHERE { ?who a rbo:Person } ORDER BY ?who"
 
 
@@ -186,3 +192,21 @@ def test_stored_query_binds_a_parameter_given_in_the_query_string(served: str) -
     provinces = {r["province"]["value"] for r in one["results"]["bindings"]}
     assert provinces == {"https://w3id.org/rustbelt-kg/id/heilongjiang"}
     assert len(one["results"]["bindings"]) < len(every["results"]["bindings"])
+
+
+def test_a_store_not_built_is_503_saying_to_build(tmp_path: Path) -> None:
+    config = ServerConfig(store_path=tmp_path / "store", workers=1)
+    with running(Project(ROOT), config) as base:
+        response = httpx.get(f"{base}/sparql", params={"query": PEOPLE})
+        page = httpx.get(f"{base}/id/wan-long.ttl")
+    assert response.status_code == page.status_code == 503
+    assert "rustbelt-kg build" in response.text
+    assert str(tmp_path) not in response.text
+
+
+def test_head_gives_the_headers_without_a_body(served: str) -> None:
+    response = httpx.head(f"{served}/id/wan-long.ttl")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    assert response.headers["etag"]
+    assert response.content == b""

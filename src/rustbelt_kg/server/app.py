@@ -228,8 +228,10 @@ async def sparql(request: Request) -> Response:
     """The SPARQL 1.1 Protocol: GET, POST form-encoded, POST direct."""
     server: Server = request.app.state.server
     body = await read_body(request, server.config.max_body) if request.method == "POST" else b""
-    asked = read_request(request.method, request.headers.get("content-type"),
-                         request.scope.get("query_string", b""), body, server.config.services)
+    asked = await anyio.to_thread.run_sync(  # the checks read the whole text: not in the loop
+        read_request, request.method, request.headers.get("content-type"),
+        request.scope.get("query_string", b""), body, server.config.services,
+    )
     if asked is None:
         endpoint = server.config.served_base + "sparql"
 

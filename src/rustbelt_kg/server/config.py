@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rustbelt_kg.namespaces import BASE
 from rustbelt_kg.sparql import MAX_QUERY_SIZE
 
 __all__ = [
@@ -62,10 +61,6 @@ class ServerConfig:
         """The base the server is reached at, with a final ``/``."""
         base = self.base_url or f"http://{self.host}:{self.port}"
         return base.rstrip("/") + "/"
-
-    def to_served(self, iri: str) -> str:
-        """``iri`` under :data:`BASE` as the served address; any other IRI unchanged."""
-        return self.served_base + iri[len(BASE):] if iri.startswith(BASE) else iri
 
     def request_timeout(self, asked: str | None) -> float:
         """The timeout of one request: ``timeout=`` when given and lower, else the server's

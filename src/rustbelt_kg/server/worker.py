@@ -30,6 +30,8 @@ from rustbelt_kg.errors import QueryTimeout, StoreError
 __all__ = ["WorkerPool"]
 
 _CONTEXT = multiprocessing.get_context("spawn")
+#: Seconds between a worker's kill and the start of its replacement.
+REPLACE_AFTER = 0.5
 
 
 class _Worker:
@@ -72,7 +74,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self._failure: BaseException | None = None
-        self._wanted: queue.Queue[bool] = queue.Queue()
+        self._wanted: queue.Queue[str] = queue.Queue()  # "start", "replace"; "" ends
         self._keeper = threading.Thread(target=self._keep, daemon=True,
                                         name="rustbelt-kg-worker-keeper")
 
@@ -83,15 +85,20 @@ class WorkerPool:
         parent-death signal fires when the *thread* that started a process ends."""
         self._keeper.start()
         for _ in range(self._size):
-            self._wanted.put(True)
+            self._wanted.put("start")
         self._wanted.join()
         if self._failure is not None:
             raise self._failure
 
     def _keep(self) -> None:
-        """The keeper thread: start a worker for each request, until the pool closes."""
-        while self._wanted.get():
+        """The keeper thread: start a worker for each request, until the pool closes. A
+        replacement waits :data:`REPLACE_AFTER` seconds first, so that starting it (imports,
+        opening the store) does not take the CPU from the requests the other workers answer
+        right after a timeout."""
+        while wanted := self._wanted.get():
             try:
+                if wanted == "replace":
+                    time.sleep(REPLACE_AFTER)
                 if not self._closed:
                     self._warm(self._new())
             except (TimeoutError, EOFError, OSError, StoreError) as error:
@@ -123,7 +130,7 @@ class WorkerPool:
     def _replace(self) -> None:
         """Start a worker in place of a killed one, in the background."""
         if not self._closed:
-            self._wanted.put(True)
+            self._wanted.put("replace")
 
     def call(self, job: str, timeout: float, /, **kwargs: Any) -> Any:
         """Run the job called ``job`` with ``kwargs`` in an idle worker; after ``timeout``
@@ -156,7 +163,7 @@ class WorkerPool:
     def close(self) -> None:
         """Kill every worker."""
         self._closed = True
-        self._wanted.put(False)
+        self._wanted.put("")
         with self._lock:
             workers = list(self._all)
             self._all.clear()
