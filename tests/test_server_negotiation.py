@@ -114,8 +114,10 @@ def test_link_headers_name_the_alternates_and_the_canonical_iri(served: str) -> 
 
 
 def test_an_unknown_resource_is_404(served: str) -> None:
-    for path in ("/id/no-such-thing", "/id/no-such-thing.ttl", "/claim/no-such-claim.trig"):
-        assert httpx.get(served + path).status_code == 404
+    for path in ("/id/no-such-thing", "/id/no-such-thing.ttl", "/claim/no-such-claim.trig",
+                 "/id/wan-long%3E%20%3Fp%20%3Fo%20%7D%20%23", "/id/a%20b", "/id/a%5Cu0020b"):
+        for accept in ("text/html", "text/turtle"):
+            assert httpx.get(served + path, headers={"Accept": accept}).status_code == 404
 
 
 def test_a_format_parameter_chooses_like_accept(served: str) -> None:

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -48,6 +49,8 @@ __all__ = ["TRUNCATED_HEADER", "AnswerCache", "Server", "create_app"]
 TRUNCATED_HEADER = "Results-Truncated"
 
 Render = Callable[[neg.Representation], Awaitable[str]]
+#: A name in a path that can end an IRI: no space, no character RFC 3987 leaves out.
+_NAME = re.compile(r'[^\x00-\x20<>"{}|^`\\]+')
 
 
 class AnswerCache:
@@ -154,7 +157,7 @@ def _resource_route(kind: str, base: str, table: tuple[neg.Representation, ...],
         server: Server = request.app.state.server
         name, suffix = neg.split_suffix(request.path_params["name"], table)
         iri = base + name
-        if not name or "/" in name and kind != "graph":
+        if not _NAME.fullmatch(name) or "/" in name and kind != "graph":
             raise NotFound(f"no resource {request.url.path}")
 
         async def render(rep: neg.Representation) -> str:

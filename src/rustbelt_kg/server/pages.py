@@ -21,8 +21,10 @@ class Pages:
         self.base_url = base_url
 
     def _known(self, store: Any, iri: str) -> bool:
-        return bool(store.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} "
-                                f"UNION {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} }}").boolean)
+        from rdflib import URIRef
+
+        ask = "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } UNION { GRAPH ?x { ?s ?p ?o } } }"
+        return bool(store.query(ask, {"x": URIRef(iri)}).boolean)
 
     def article(self, store: Any) -> str:
         return _page("The article")
