@@ -223,3 +223,15 @@ def test_a_stored_query_past_the_row_cap_is_cut_and_says_so(strict: str) -> None
     assert response.headers["results-truncated"] == "5"
     assert len(response.json()["results"]["bindings"]) == 5
     assert response.json()["head"]["link"] == [TRUNCATED]
+
+
+def test_the_readme_lists_every_status_the_server_answers() -> None:
+    from rustbelt_kg.errors import NotAcceptable, NotFound, WriteRefused
+    from rustbelt_kg.server.statuses import STATUSES
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    statuses = {s for _, s, _ in STATUSES} | {
+        cls.status for cls in (NotAcceptable, NotFound, WriteRefused)
+    } | {200, 304, 405, 413, 414, 415}
+    for status in sorted(statuses):
+        assert f"\n| {status} |" in readme, status
