@@ -79,7 +79,7 @@ class Server:
         self.project = project
         self.config = config
         self.store_path = config.store_path or project.store_path
-        self.pool = WorkerPool(project.root, self.store_path, config.served_base,
+        self.pool = WorkerPool(project.root, self.store_path, config.served_base.rstrip("/"),
                                config.workers)
         self.cache = AnswerCache() if config.cache else None
 
