@@ -6,7 +6,11 @@ and carries the exit code the command line uses for it::
     RustbeltError                      exit 5  (unexpected runtime failure)
     ├── UsageError                     exit 2  (bad option, unknown name)
     │   ├── UnknownQueryError          exit 2  (lists the stored queries)
-    │   └── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
+    │   ├── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
+    │   └── RequestRefused             exit 2  (an HTTP request the server turns down; ``status``)
+    │       ├── NotFound                       (404: no such resource, graph or page)
+    │       ├── NotAcceptable                  (406: no media type in Accept is served)
+    │       └── WriteRefused                   (403: the served store is read-only)
     ├── SyntaxProblem                  exit 3  (file, line and column)
     │   ├── RdfSyntaxError             exit 3  (Turtle, TriG, N-Triples ...)
     │   ├── QuerySyntaxError           exit 3  (SPARQL)
@@ -68,6 +72,37 @@ class UnknownQueryError(UsageError):
 
 class ServiceNotAllowed(UsageError):
     """A query calls a ``SERVICE`` whose endpoint was not allowed (``--allow-service``)."""
+
+
+class RequestRefused(UsageError):
+    """An HTTP request the server turns down; ``status`` is the HTTP status it answers with
+    (400 unless a subclass or the caller says otherwise: 405, 413, 414, 415)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        if status is not None:
+            self.status = status
+        super().__init__(message)
+
+
+class NotFound(RequestRefused):
+    """No resource, graph or page by that name."""
+
+    status = 404
+
+
+class NotAcceptable(RequestRefused):
+    """None of the media types the request accepts is served for what it asks."""
+
+    status = 406
+
+
+class WriteRefused(RequestRefused):
+    """A write (SPARQL Update, Graph Store PUT/POST/DELETE) to the store, which is served
+    read-only."""
+
+    status = 403
 
 
 class SyntaxProblem(RustbeltError):

@@ -499,6 +499,31 @@ def stats(app: App) -> None:
     _emit(f"project: {app.project().root}\n" + run_stats(app.store()).render())
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 127.0.0.1 lets only this machine in, 0.0.0.0 everyone.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")
+@click.option("--base-url", metavar="URL",
+              help="The address clients reach the server at (default: http://HOST:PORT); its "
+              "paths stand for the IRIs under https://w3id.org/rustbelt-kg/.")
+@click.option("--timeout", type=Seconds(minimum=0.1), default=10.0, show_default=True,
+              metavar="SECONDS",
+              help="Stop a request's query after this many seconds (503); a request may ask for "
+              "less with timeout=.")
+@ALLOW_SERVICE_OPTION
+@pass_app
+def serve(app: App, host: str, port: int, base_url: str | None, timeout: float,
+          services: tuple[str, ...]) -> None:
+    """Serve the built store as linked data: a SPARQL 1.1 endpoint at /sparql, IRIs that
+    resolve (/id/..., /claim/..., /ontology), pages to read; read-only, until Ctrl-C."""
+    from rustbelt_kg.server import ServerConfig
+    from rustbelt_kg.server import serve as run_server
+
+    run_server(app.project(), ServerConfig(host=host, port=port, base_url=base_url,
+                                           timeout=timeout, services=services))
+
+
 # -- sources and quotes -------------------------------------------------------------------
 
 
