@@ -79,13 +79,13 @@ class WorkerState:
 
 def run(state: WorkerState, name: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
     """``("ok", answer)`` of the job ``name``, or ``("error", report)`` for the server."""
-    from rustbelt_kg.bounded import _plain
+    from rustbelt_kg.bounded import plain_attributes
 
     try:
         return "ok", JOBS[name](state, **kwargs)
     except RustbeltError as error:
         return "error", {"error": type(error).__name__, "message": str(error),
-                         "exit": error.exit_code, "attributes": _plain(vars(error))}
+                         "exit": error.exit_code, "attributes": plain_attributes(vars(error))}
     except Exception as error:  # noqa: BLE001 - reported as an internal error, no traceback
         return "error", {"internal": type(error).__name__, "message": str(error)}
 

@@ -10,7 +10,7 @@ the server ends (the kernel's parent-death signal).
 
 A job is ``(name, kwargs)`` for a function of :mod:`rustbelt_kg.server.jobs`; its answer
 comes back as it is, and a :class:`~rustbelt_kg.errors.RustbeltError` it raises is raised
-again here with its class and message (:func:`rustbelt_kg.bounded._raise_from`).
+again here with its class and message (:func:`rustbelt_kg.bounded.raise_from`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from rustbelt_kg.bounded import _raise_from
+from rustbelt_kg.bounded import raise_from
 from rustbelt_kg.errors import QueryTimeout, StoreError
 
 __all__ = ["WorkerPool"]
@@ -183,17 +183,17 @@ def _raise_reply(reply: Any) -> Any:
     kind, value = reply
     if kind == "ok":
         return value
-    _raise_from(value, 0)
-    raise StoreError("the query engine gave no answer")  # pragma: no cover - _raise_from raises
+    raise_from(value, 0)
+    raise StoreError("the query engine gave no answer")  # pragma: no cover - raise_from raises
 
 
 def _run_worker(conn: Connection, root: str, store_path: str, base_url: str) -> None:
     """The worker's loop: answer jobs until the pipe closes."""
     import os
 
-    from rustbelt_kg.bounded import _die_with
+    from rustbelt_kg.bounded import die_with
 
-    _die_with(os.getppid())
+    die_with(os.getppid())
     from rustbelt_kg.server import jobs
 
     state = jobs.WorkerState(Path(root), Path(store_path), base_url)
