@@ -2,7 +2,8 @@
 
 It opens the article, counts its highlights against the claims in the store, follows a
 highlight to its claim and on to an entity, runs a stored query with a parameter through its
-form and reads the table. Screenshots go to ``build/screenshots/``.
+form and reads the table, all through the real server (``rustbelt-kg serve``'s application
+under uvicorn on loopback: the ``served`` fixture). Screenshots go to ``build/screenshots/``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from page_app import serving
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from rustbelt_kg.namespaces import PREFIXES
@@ -22,10 +22,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def base_url(built_project) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The base URL of a server on 127.0.0.1 with the pages of the built checkout."""
-    with serving(built_project.project, built_project.store) as url:
-        yield url
+def base_url(served: str) -> str:
+    """The base URL of our server on 127.0.0.1, serving the real checkout."""
+    return served
 
 
 @pytest.fixture(scope="module")
