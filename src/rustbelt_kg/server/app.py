@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import re
 from collections import OrderedDict
@@ -28,7 +29,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -207,17 +208,35 @@ async def _ontology_rdf(server: Server, format: str) -> str:
                                 format=format))
 
 
+async def ontology_version(request: Request) -> Response:
+    """A version IRI of the ontology (``owl:versionIRI``): 303 to ``/ontology`` when it is
+    the version served, else 404."""
+    server: Server = request.app.state.server
+    version = request.path_params["version"]
+    iri = namespaces.BASE + "ontology/" + version
+    if _NAME.fullmatch(version):
+        ask = f"ASK {{ <{namespaces.RBO.rstrip('#')}> owl:versionIRI <{iri}> }}"
+        answer = await server.job("sparql", text=ask, format="json", max_rows=1)
+        if json.loads(answer["body"])["boolean"]:
+            return RedirectResponse(server.config.served_base + "ontology", status_code=303,
+                                    headers={"Vary": "Accept"})
+    raise NotFound(f"no version {version} of the ontology is served here")
+
+
 async def _shapes_rdf(server: Server, format: str) -> str:
     return str(await server.job("shapes", format=format))
 
 
-def _page_route(method: str, *, with_store: bool = True,
-                query: str | None = None) -> Callable[[Request], Awaitable[Response]]:
-    """An HTML-only page."""
+def _page_route(method: str, *, with_store: bool = True, query: str | None = None,
+                path: str | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """An HTML-only page; its argument, if any, is the value ``query`` of the query string or
+    the part ``path`` of the path."""
 
     async def endpoint(request: Request) -> Response:
         server: Server = request.app.state.server
         args = [request.query_params.get(query, "")] if query else []
+        if path:
+            args.append(request.path_params[path])
 
         async def render(rep: neg.Representation) -> str:
             return await server.page(method, *args, with_store=with_store)
@@ -244,16 +263,19 @@ async def sparql(request: Request) -> Response:
             return await _rdf_text(service_description(endpoint), rep.name)
 
         return await server.represent(request, neg.RESOURCE, describe)
-    table = neg.GRAPH_RESULTS if asked.read.form in ("construct", "describe") else neg.RESULTS
+    # a browser (it asks for text/html by name) or format=html gets the query page's table
+    table = (*(neg.GRAPH_RESULTS if asked.read.form in ("construct", "describe")
+               else neg.RESULTS), neg.HTML)
     timeout = server.config.request_timeout(asked.param("timeout"))
     limit = server.config.max_rows
+    query = {"text": asked.text, "max_rows": limit, "default_graphs": list(asked.default_graphs),
+             "named_graphs": list(asked.named_graphs),
+             "base_iri": server.config.served_base + "sparql"}
 
     async def run(rep: neg.Representation) -> str:
-        return _whole(await server.job(
-            "sparql", timeout=timeout, text=asked.text, format=rep.name, max_rows=limit,
-            default_graphs=list(asked.default_graphs), named_graphs=list(asked.named_graphs),
-            base_iri=server.config.served_base + "sparql",
-        ))
+        if rep.name == "html":
+            return str(await server.job("sparql_page", timeout=timeout, **query))
+        return _whole(await server.job("sparql", timeout=timeout, format=rep.name, **query))
 
     rep = neg.choose(table, accept=request.headers.get("accept"), format=asked.param("format"))
     try:
@@ -369,6 +391,7 @@ def create_app(project: Project, config: ServerConfig | None = None) -> Starlett
     routes = [
         Route("/", _page_route("home")),
         Route("/article", _page_route("article")),
+        Route("/source/{name}", _page_route("source", path="name")),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/.well-known/void", void),
         Route(f"/id/{by_suffix}", _resource_route("entity", namespaces.RB, neg.RESOURCE,
@@ -383,6 +406,7 @@ def create_app(project: Project, config: ServerConfig | None = None) -> Starlett
                                            namespaces.BASE + "ontology")),
         Route("/ontology.{ext}", _document_route(neg.RESOURCE, "ontology", _ontology_rdf,
                                                  namespaces.BASE + "ontology")),
+        Route("/ontology/{version}", ontology_version),
         Route("/shapes", _document_route(neg.RDF, None, _shapes_rdf, namespaces.BASE + "shapes")),
         Route("/shapes.{ext}", _document_route(neg.RDF, None, _shapes_rdf,
                                                namespaces.BASE + "shapes")),

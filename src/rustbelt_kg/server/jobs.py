@@ -12,6 +12,7 @@ Queries of the SPARQL protocol go to the engine with the dataset the request nam
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -118,6 +119,41 @@ def _dataset(
     }
 
 
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The engine's errors, while a query runs and while its answer is read, as ours."""
+    try:
+        yield
+    except SyntaxError as error:
+        raise query_syntax_error(error) from error
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"query failed: {error}") from error
+
+
+def _evaluate(
+    state: WorkerState,
+    text: str,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+    base_iri: str | None,
+) -> tuple[str, Any]:
+    """Start a checked query on the dataset the request names, relative IRIs resolved
+    against ``base_iri`` (the endpoint): ``("ask", bool)``, ``("select", (names, rows))``
+    or ``("graph", triples)``, rows and triples read lazily (inside :func:`_engine_errors`)."""
+    store = state.engine()
+    answer = store.query(
+        text, prefixes=dict(namespaces.PREFIXES), base_iri=base_iri,
+        **_dataset(store, default_graphs or [], named_graphs or []),
+    )
+    if isinstance(answer, ox.QueryBoolean):
+        return "ask", bool(answer)
+    if isinstance(answer, ox.QuerySolutions):
+        names = [v.value for v in answer.variables]
+        return "select", (names, _rows(answer, names))
+    return "graph", ((from_oxigraph(t.subject), from_oxigraph(t.predicate),
+                      normalise(from_oxigraph(t.object)), None) for t in answer)
+
+
 def sparql(
     state: WorkerState,
     text: str,
@@ -127,28 +163,46 @@ def sparql(
     named_graphs: list[str] | None = None,
     base_iri: str | None = None,
 ) -> dict[str, Any]:
-    """Run a checked query on the dataset the request names, relative IRIs resolved
-    against ``base_iri`` (the endpoint); ``{"body", "truncated"}``."""
-    store = state.engine()
-    try:
-        answer = store.query(
-            text, prefixes=dict(namespaces.PREFIXES), base_iri=base_iri,
-            **_dataset(store, default_graphs or [], named_graphs or []),
-        )
-        if isinstance(answer, ox.QueryBoolean):
-            return {"body": _write(QueryResult.ask(bool(answer)), format), "truncated": False}
-        if isinstance(answer, ox.QuerySolutions):
-            names = [v.value for v in answer.variables]
-            return _table(names, _rows(answer, names), format, max_rows)
-        triples, truncated = _capped(
-            ((from_oxigraph(t.subject), from_oxigraph(t.predicate),
-              normalise(from_oxigraph(t.object)), None) for t in answer), max_rows,
-        )
+    """The answer of a checked query (see :func:`_evaluate`) in ``format``, at most
+    ``max_rows`` rows or triples; ``{"body", "truncated"}``."""
+    with _engine_errors():
+        kind, answer = _evaluate(state, text, default_graphs, named_graphs, base_iri)
+        if kind == "ask":
+            return {"body": _write(QueryResult.ask(answer), format), "truncated": False}
+        if kind == "select":
+            names, rows = answer
+            return _table(names, rows, format, max_rows)
+        triples, truncated = _capped(answer, max_rows)
         return {"body": serialize(triples, format), "truncated": truncated}
-    except SyntaxError as error:
-        raise query_syntax_error(error) from error
-    except (OSError, RuntimeError) as error:
-        raise StoreError(f"query failed: {error}") from error
+
+
+def sparql_page(
+    state: WorkerState,
+    text: str,
+    max_rows: int,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
+) -> str:
+    """The query page with ``text`` in its form and its answer as a table (at most
+    ``max_rows`` rows or triples, and saying when there were more)."""
+    truncated = False
+    with _engine_errors():
+        kind, answer = _evaluate(state, text, default_graphs, named_graphs, base_iri)
+        if kind == "ask":
+            result = QueryResult.ask(answer)
+        elif kind == "select":
+            rows, truncated = _capped(answer[1], max_rows)
+            result = QueryResult.select(answer[0], rows)
+        else:
+            from rdflib import Graph
+
+            triples, truncated = _capped(answer, max_rows)
+            graph = Graph()
+            for s, p, o, _ in triples:
+                graph.add((s, p, o))
+            result = QueryResult.of_graph(graph)
+    return str(state.pages().sparql_form(text, result, truncated))
 
 
 def _rows(answer: ox.QuerySolutions, names: list[str]) -> Iterator[dict[str, Any]]:
@@ -299,6 +353,7 @@ def _table(names: list[str], rows: Iterable[dict[str, Any]], format: str,
 JOBS: dict[str, Callable[..., Any]] = {
     "ping": ping,
     "sparql": sparql,
+    "sparql_page": sparql_page,
     "resource": resource,
     "default_graph": default_graph,
     "shapes": shapes,

@@ -42,6 +42,7 @@ from rustbelt_kg.server.pages_text import in_context, paragraphs, unquoted_sente
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
+    from rustbelt_kg.results import QueryResult
     from rustbelt_kg.store import Store
 
 __all__ = ["Pages"]
@@ -323,13 +324,10 @@ class Pages:
         given = {k: v for k, v in params.items() if v.strip()}
         result = run_query(store, stored, given)
         links = self._links(store)
-        rows = result.rows[:MAX_ROWS]
-        if result.kind == "graph" and result.graph is not None:
-            rows = [{"subject": s, "predicate": p, "object": o}
-                    for s, p, o in sorted(result.graph)][:MAX_ROWS]
+        rows, columns = _table(result)
         return self._render(
-            "query.html", links, query=stored, given=given, result=result, rows=rows,
-            columns=["subject", "predicate", "object"] if result.kind == "graph" else result.vars,
+            "query.html", links, query=stored, given=given, result=result,
+            rows=rows[:MAX_ROWS], columns=columns,
             total=len(result), title=stored.title or stored.name, max_rows=MAX_ROWS,
             api=[(fmt, self._api(name, fmt, given)) for fmt in ("json", "csv", "tsv", "srj")],
         )
@@ -340,13 +338,25 @@ class Pages:
         query = f"?{urlencode(sorted(given.items()))}" if given else ""
         return f"{self.base_url}/queries/{name}.{fmt}{query}"
 
-    def sparql_form(self) -> str:
-        """The query page: a form with the prefixes predeclared and example queries."""
+    def sparql_form(self, query: str | None = None, result: QueryResult | None = None,
+                    truncated: bool = False) -> str:
+        """The query page: a form with the prefixes predeclared and example queries; with
+        ``query`` and its ``result``, the form keeps the query and a table shows the answer
+        (``truncated``: it had more rows than the table)."""
         prefixes = namespaces.sparql_prefixes()
         examples = [q for q in list_queries(self.project) if not q.params][:8]
+        rows, columns = _table(result) if result is not None else ([], [])
         return self._render(
             "sparql.html", None, prefixes=prefixes, examples=examples, title="SPARQL query",
             example=prefixes + "\nSELECT ?person ?name WHERE {\n  ?person a rbo:Person ;"
                     " rdfs:label ?name .\n}\nORDER BY ?name\n",
+            query=query, result=result, rows=rows, columns=columns, truncated=truncated,
         )
 
+
+def _table(result: QueryResult) -> tuple[list[Any], list[str]]:
+    """The rows and columns of ``result`` as a table: a graph as its triples, sorted."""
+    if result.kind == "graph" and result.graph is not None:
+        rows = [{"subject": s, "predicate": p, "object": o} for s, p, o in sorted(result.graph)]
+        return rows, ["subject", "predicate", "object"]
+    return list(result.rows), list(result.vars)
