@@ -137,3 +137,25 @@ def test_a_stored_query_runs_through_its_form_and_shows_its_table(
     assert {row[headers.index("provinceLabel")] for row in cells} == {"Liaoning"}
     _shot(page, "query")
 
+
+
+def test_the_sparql_form_answers_with_a_table_in_a_browser_without_javascript(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/sparql")
+    query = page.get_by_label("Query")
+    asked = query.input_value().replace("?person a rbo:Person", "?person a rbo:Company")
+    query.fill(asked)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_url("**/sparql?query=*")
+    assert page.get_by_label("Query").input_value() == asked
+    headers = page.locator("table.results thead th").all_inner_texts()
+    names = page.locator("table.results tbody tr").evaluate_all(
+        "rows => rows.map(r => r.cells[1].innerText)")
+    assert headers == ["person", "name"]
+    assert len(names) >= 1 and names == sorted(names)
+    _shot(page, "sparql")
+    context.close()
