@@ -14,7 +14,7 @@ maps routes onto the methods:
 ``/ontology``                   :meth:`Pages.ontology`
 ``/search?q=``                  :meth:`Pages.search`
 ``/queries``, ``/queries/NAME``  :meth:`Pages.queries_index`, :meth:`Pages.query`
-``/sparql`` (no query)          :meth:`Pages.sparql_form`
+``/sparql`` (form; HTML answer)  :meth:`Pages.sparql_form`
 ==============================  ==========================================
 """
 
