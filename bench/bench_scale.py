@@ -1,12 +1,18 @@
 """How rustbelt-kg's cost grows with the data, beside plain rdflib + pyshacl.
 
-    python bench/bench_scale.py [--sizes 10k,100k,1M] [--cap 300] [--out docs]
+    python bench/bench_scale.py [--sizes 10k,100k,1M] [--steps load,export,count] [--cap 300]
+                                [--no-baseline] [--json FILE] [--out docs]
+    python bench/bench_scale.py --render 10k-100k.json 1M.json   # one report from saved runs
 
 For each size, ``bench/gen_corpus.py`` writes a project copy with enough synthetic sources
 for about that many triples, and every step runs in a fresh child process (its peak RSS is
-the child's own):
+the child's own). Each step is a function in :data:`OURS` (and the baseline's in
+:func:`baseline`); ``--steps`` picks some (a quick run: ``--sizes 10k --steps load,export``):
 
-- load: parse every source file, check the graph rules, fill a new on-disk store;
+- load: parse every source file into the engine's quads, check the graph rules, bulk-load a
+  new on-disk store (quads and union); beside it, pyoxigraph's own bulk loader alone on the
+  same quads (one N-Quads file, no rules, no union), the ratio's reference;
+- count: ``len()`` of the built store (read from the count its load recorded);
 - validate: the full SHACL validation (core constraints and SHACL-SPARQL);
 - check: ``rustbelt-kg check`` (quotes against the texts, QC queries);
 - one row per stored query (with its parameters' defaults) and per QC query, on the store;
@@ -86,46 +92,120 @@ def _timed(name: str, job: Any, cap: float, **extra: Any) -> Any:
     return value
 
 
-def ours(step: str, root: Path, cap: float) -> None:
-    from rustbelt_kg.build import check_sources, validate_quads
-    from rustbelt_kg.export import write_exports
+def _ours_load(project: Any, cap: float) -> None:
+    """Parse and check every source file, then fill a new on-disk store (the union too)."""
+    from rustbelt_kg.load import load_engine_quads
+    from rustbelt_kg.store import OxigraphStore
+
+    started = time.perf_counter()
+    quads = _timed("load: parse and graph rules", lambda: load_engine_quads(project), cap)
+    store = OxigraphStore(project.store_path, for_build=True)
+    _timed("load: bulk load into the store", lambda: store.replace_all(quads), cap)
+    _emit("load", time.perf_counter() - started)
+
+
+def _reference_load(project: Any, cap: float) -> None:
+    """pyoxigraph's own bulk loader on the same quads (one N-Quads file, written first and
+    not timed), into a fresh store: no graph rules, no union."""
+    import pyoxigraph as ox
+
+    from rustbelt_kg.load import load_engine_quads
+
+    folder = Path(tempfile.mkdtemp())
+    data = folder / "all.nq"
+    ox.serialize(load_engine_quads(project), str(data), format=ox.RdfFormat.N_QUADS)
+
+    def load() -> None:
+        store = ox.Store(str(folder / "store"))
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+
+    _timed("load: pyoxigraph's own bulk loader alone, same quads", load, cap)
+    shutil.rmtree(folder)
+
+
+def _ours_validate(project: Any, cap: float) -> None:
+    from rustbelt_kg.build import validate_quads
     from rustbelt_kg.load import load_quads, load_shapes
-    from rustbelt_kg.project import Project
+
+    quads = load_quads(project)
+    shapes = load_shapes(project)
+    _timed("validate", lambda: validate_quads(quads, shapes), cap)
+
+
+def _ours_check(project: Any, cap: float) -> None:
+    from rustbelt_kg.build import check_sources
+
+    _timed("check", lambda: check_sources(project), cap)
+
+
+def _ours_queries(project: Any, cap: float) -> None:
     from rustbelt_kg.query import list_qc_queries, list_queries, run_query
     from rustbelt_kg.store import OxigraphStore
 
-    project = Project(root)
-    if step == "load":
-        def load() -> int:
-            store = OxigraphStore(project.store_path, for_build=True)
-            store.replace_all(load_quads(project))
-            return len(store)
-        _timed("load", load, cap)
-    elif step == "validate":
-        quads = load_quads(project)
-        shapes = load_shapes(project)
-        _timed("validate", lambda: validate_quads(quads, shapes), cap)
-    elif step == "check":
-        _timed("check", lambda: check_sources(project), cap)
-    elif step == "queries":
-        store = OxigraphStore(project.store_path, read_only=True)
-        for query in list_queries(project):
-            _timed(f"query {query.name}", lambda q=query: run_query(store, q), cap)
-        for query in list_qc_queries(project):
-            _timed(f"QC {query.name}", lambda q=query: run_query(store, q), cap)
-    elif step == "export":  # as build writes them: every format, N-Triples by the engine
-        store = OxigraphStore(project.store_path, read_only=True)
-        quads = list(store.quads())
-        out = Path(tempfile.mkdtemp())
-        stamps: list[tuple[str, float]] = []
-        started = time.perf_counter()
-        write_exports(quads, out, "x", progress=lambda n: stamps.append((n, time.perf_counter())),
-                      union_ntriples=store.union_ntriples)
-        ended = time.perf_counter()
-        _emit("export: canonical quads, literal check", stamps[0][1] - started)
-        for (name, at), (_, until) in zip(stamps, [*stamps[1:], ("", ended)], strict=True):
-            _emit(f"export {name.rsplit('.', 1)[1]}", until - at)
-        shutil.rmtree(out)
+    store = OxigraphStore(project.store_path, read_only=True)
+    for query in list_queries(project):
+        _timed(f"query {query.name}", lambda q=query: run_query(store, q), cap)
+    for query in list_qc_queries(project):
+        _timed(f"QC {query.name}", lambda q=query: run_query(store, q), cap)
+
+
+def _ours_export(project: Any, cap: float) -> None:
+    """Every format, as build writes them, from the parsed quads (parsed first, not timed)."""
+    from rustbelt_kg.engine_export import ENGINE_FORMATS, EngineLines
+    from rustbelt_kg.export import RDF_FORMATS, write_exports
+    from rustbelt_kg.load import load_engine_quads
+
+    quads = load_engine_quads(project)
+    out = Path(tempfile.mkdtemp())
+    for name in ENGINE_FORMATS:  # each on its own, from the quads to the file's bytes
+        extension = RDF_FORMATS[name].extension
+        _timed(f"export {extension}", lambda n=name, e=extension: (out / f"x.{e}").write_bytes(
+            EngineLines(quads).write(n)), cap)
+    stamps: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    write_exports(quads, out, "x", progress=lambda n: stamps.append((n, time.perf_counter())))
+    ended = time.perf_counter()
+    _emit("export, every format as build writes them", ended - started)
+    for (name, at), (_, until) in zip(stamps, [*stamps[1:], ("", ended)], strict=True):
+        extension = name.rsplit(".", 1)[1]
+        if not any(RDF_FORMATS[f].extension == extension for f in ENGINE_FORMATS):
+            _emit(f"export {extension}", until - at)
+    shutil.rmtree(out)
+
+
+def _ours_count(project: Any, cap: float) -> None:
+    """The number of quads of the built store, as ``len()`` gives it (a fresh reader)."""
+    from rustbelt_kg.store import OxigraphStore
+
+    def count() -> int:
+        return len(OxigraphStore(project.store_path, read_only=True))
+
+    _timed("count (len of the store)", count, cap)
+
+
+#: rustbelt-kg's steps, each a function of (project, cap) that emits its rows; a new row
+#: (the incremental validation or build after adding one source) is one more entry here
+#: and in :data:`STEPS`.
+OURS: dict[str, Any] = {
+    "load": _ours_load,
+    "reference": _reference_load,
+    "validate": _ours_validate,
+    "check": _ours_check,
+    "queries": _ours_queries,
+    "export": _ours_export,
+    "count": _ours_count,
+}
+#: The steps in the order they run (``count`` and ``queries`` read the store ``load`` built).
+STEPS = ("load", "reference", "count", "validate", "check", "queries", "export")
+#: The baseline's steps (the same work, see :func:`baseline`).
+BASELINE_STEPS = ("load", "validate", "queries", "export")
+
+
+def ours(step: str, root: Path, cap: float) -> None:
+    from rustbelt_kg.project import Project
+
+    OURS[step](Project(root), cap)
 
 
 def baseline(step: str, root: Path, cap: float) -> None:
@@ -259,20 +339,25 @@ def _ratio(ours_s: float | None, base_s: float | None) -> str:
 
 
 def measure(size: str, sources: int, cap: float, progress: Any, task: Any,
-            capped: set[str], baseline_too: bool = True) -> dict[str, Any]:
-    """Every step at one size; ``capped`` names the baseline rows past the cap at a smaller
-    size (not run again, reported ``> cap``), and gets this size's."""
+            capped: set[str], baseline_too: bool = True,
+            steps: tuple[str, ...] = STEPS) -> dict[str, Any]:
+    """Every step of ``steps`` at one size; ``capped`` names the baseline rows past the cap
+    at a smaller size (not run again, reported ``> cap``), and gets this size's."""
     from gen_corpus import generate
 
     work = Path(tempfile.mkdtemp(prefix=f"rustbelt-bench-{size}-"))
     try:
+        started = time.perf_counter()
         generate(sources, work)
         data: dict[str, Any] = {"size": size, "sources": sources, "ours": {}, "baseline": {},
-                                "rss": {}, "base_rss": {}}
+                                "rss": {}, "base_rss": {},
+                                "generate_seconds": time.perf_counter() - started,
+                                "load_average": os.getloadavg()}
         sides: list[tuple[str, tuple[str, ...]]] = [
-            ("ours", ("load", "validate", "check", "queries", "export"))]
+            ("ours", tuple(s for s in STEPS if s in steps and s != "load"))]
+        sides[0] = ("ours", ("load", *sides[0][1]))  # the others read the store it builds
         if baseline_too:
-            sides.append(("baseline", ("load", "validate", "queries", "export")))
+            sides.append(("baseline", tuple(s for s in BASELINE_STEPS if s in steps)))
         for side, steps in sides:
             for step in steps:
                 progress.update(task, description=f"{size}: {side} {step}")
@@ -319,11 +404,13 @@ def table(results: list[dict[str, Any]]) -> str:
     for name in INCREMENTAL:
         lines.append(f"| {name} | " + " | ".join(["not yet measured", "—", "—"] * len(results))
                      + " |")
-    for step in ("load", "validate", "check", "queries", "export"):
+    for step in STEPS:
+        if not any(step in r["rss"] for r in results):
+            continue
         cells = []
         for r in results:
-            base = r["base_rss"].get(step)
-            cells += [f"{r['rss'][step]:,.0f} MB",
+            base, mine = r["base_rss"].get(step), r["rss"].get(step)
+            cells += ["—" if mine is None else f"{mine:,.0f} MB",
                       "—" if base is None else f"{base:,.0f} MB", "—"]
         lines.append(f"| peak RSS, {step} | " + " | ".join(cells) + " |")
     lines.append("| store size on disk | " + " | ".join(
@@ -341,7 +428,11 @@ def targets(results: list[dict[str, Any]]) -> str:
         out.append(f"- {'met' if ok else 'MISSED'}: {what} ({detail})")
 
     load = mine.get("load", float("inf"))
-    line("load >= 250k triples/s", n / load >= 250_000, f"{n / load:,.0f} triples/s")
+    alone = mine.get("load: pyoxigraph's own bulk loader alone, same quads")
+    beside = "" if alone is None else (
+        f"; pyoxigraph's own bulk loader alone on the same quads: {n / alone:,.0f} triples/s, "
+        f"ours takes {load / alone:.1f}x its time")
+    line("load >= 250k triples/s", n / load >= 250_000, f"{n / load:,.0f} triples/s{beside}")
     validate, pyshacl = mine.get("validate", float("inf")), base.get("validate")
     if pyshacl is None:
         line("validation no slower than one pyshacl pass", False, "baseline not run")
@@ -418,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--no-baseline", action="store_true", help="measure rustbelt-kg only")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help=f"steps to run, of {', '.join(STEPS)} (load always runs)")
     parser.add_argument("--render", type=Path, nargs="+", metavar="JSON",
                         help="write the report and plot from saved --json results, in order")
     parser.add_argument("--child", nargs=4, metavar=("SIDE", "STEP", "ROOT", "CAP"),
@@ -447,12 +540,18 @@ def main(argv: list[str] | None = None) -> int:
     capped: set[str] = set()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True)) as progress:
-        task = progress.add_task("bench", total=9 * len(sizes))
+        steps = tuple(s.strip() for s in args.steps.split(","))
+        unknown = set(steps) - set(STEPS)
+        if unknown:
+            parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+        per_size = len(set(steps) | {"load"}) + (
+            0 if args.no_baseline else len(set(steps) & set(BASELINE_STEPS)))
+        task = progress.add_task("bench", total=per_size * len(sizes))
         for size in sizes:
             triples = SIZES.get(size) or int(size)
             sources = max(1, (triples - BASE_TRIPLES) // TRIPLES_PER_SOURCE)
             data = measure(size, sources, args.cap, progress, task, capped,
-                           baseline_too=not args.no_baseline)
+                           baseline_too=not args.no_baseline, steps=steps)
             data["cap"] = args.cap
             results.append(data)
             if args.json:
@@ -463,8 +562,12 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: list[dict[str, Any]], out: Path) -> int:
     """Print the report; write it and the plot into ``out``."""
     caps = sorted({f"{r['cap']:.0f} s" for r in results})
-    text = (f"Machine: {machine()}. Step cap: {', '.join(caps)}.\n\n" + table(results) + "\n"
-            + targets(results))
+    loads = "; ".join(
+        f"{r['size']}: {', '.join(f'{x:.1f}' for x in r['load_average'])}"
+        for r in results if r.get("load_average"))
+    text = (f"Machine: {machine()}. Step cap: {', '.join(caps)}. The machine is shared: "
+            f"load average (1, 5, 15 min) when each size started: {loads or 'not recorded'}."
+            "\n\n" + table(results) + "\n" + targets(results))
     errors = [e for r in results for e in r.get("errors", [])]
     if errors:
         text += "\nSteps that did not finish:\n\n" + "".join(f"- {e}\n" for e in errors)

@@ -110,3 +110,17 @@ def test_quads_with_blank_nodes_are_written_with_canonical_labels(tmp_path: Path
     engine = list(ox.parse(b"<urn:a> <urn:p> [ <urn:q> 1 ] .", ox.RdfFormat.TURTLE))
     written = _written(engine, tmp_path / "blank")
     assert b"_:c14n0" in written[".nt"] and b"_:c14n0" in written[".nq"]
+
+
+def test_the_fast_prefixed_names_are_those_of_the_python_writer() -> None:
+    from rustbelt_kg.engine_export import _prefixer
+    from rustbelt_kg.export import _Namer
+    from rustbelt_kg.namespaces import PREFIXES
+
+    tails = ["a", "a#b", "a/b", "x-y", "", "1", "a.b", "a.", "#q", "/", "claim/a#q", "é"]
+    iris = [ns + tail for ns in PREFIXES.values() for tail in tails]
+    iris += ["urn:x", "http://example.org/a", "https://w3id.org/rustbelt-kg/claim/a#quote"]
+    python, engine = _Namer(), _Namer()
+    fast = _prefixer(engine)
+    assert [fast(iri) for iri in iris] == [python.iri(iri) for iri in iris]
+    assert engine.used == python.used and "rb" in engine.used
