@@ -97,11 +97,26 @@ def test_the_engine_writes_ntriples_nquads_and_turtle_byte_for_byte_as_python_do
     by_python = _written(rdflib_quads(engine), tmp_path / "python")
     assert by_engine == by_python
     lines = EngineLines(engine)
-    assert not lines.blank_nodes
+    assert lines.formats == ("nt", "nquads", "turtle", "trig")
     assert by_engine[".ttl"] == lines.turtle() and by_engine[".nt"] == lines.ntriples()
+    assert by_engine[".trig"] == lines.trig() and by_engine[".nq"] == lines.nquads()
     # IRIs by IRI (x, x#y, x-y), then literals as written (01, not the engine's 1)
     assert b"\nrb:x a rb:S , rb:T ;\n    rb:p rb:x , <https://w3id.org/rustbelt-kg/id/x#y> , " \
         b"rb:x-y , <urn:o?a=b#c> , -2.5 , 01 , 1.50 , 1e6 , 7 , " in by_engine[".ttl"]
+
+
+def test_quads_in_the_default_graph_are_written_as_python_does(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from rustbelt_kg.engine_export import EngineLines
+    from rustbelt_kg.load import rdflib_quads
+
+    engine = list(ox.parse(AWKWARD_TTL.encode() + b"<urn:a> <urn:b> <urn:c> .\n",
+                           ox.RdfFormat.TRIG))
+    assert "trig" not in EngineLines(engine).formats
+    by_engine = _written(engine, tmp_path / "engine")
+    assert by_engine == _written(rdflib_quads(engine), tmp_path / "python")
+    assert b"/id/> .\n\n<urn:a> <urn:b> <urn:c> .\n\nclaim:x {\n" in by_engine[".trig"]
 
 
 def test_quads_with_blank_nodes_are_written_with_canonical_labels(tmp_path: Path) -> None:

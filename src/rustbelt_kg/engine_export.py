@@ -1,11 +1,11 @@
-"""N-Triples, N-Quads and Turtle exports written from the engine's own terms, at the speed
+"""N-Triples, N-Quads, Turtle and TriG exports written from the engine's own terms, at the speed
 of the data.
 
 pyoxigraph serialises the quads that :func:`rustbelt_kg.load.load_engine_quads` parsed
 (no store in between, so every literal keeps the lexical form of its source file); the
-lines are made distinct and sorted once, as bytes; Turtle is grouped from the sorted
-N-Triples lines as text, term by term only where a prefixed name or a bare number is
-written. The bytes are those of the writers of :mod:`rustbelt_kg.export`, term for term
+lines are made distinct and sorted once, as bytes; Turtle and TriG are grouped from the
+sorted N-Triples and N-Quads lines as text, term by term only where a prefixed name or a bare
+number is written. The bytes are those of the writers of :mod:`rustbelt_kg.export`, term for term
 (tests/test_export_engine.py compares them on awkward literals and on the real project):
 the same order (subjects and IRIs by IRI, ``rdf:type`` first, literals by their
 N-Triples form), the same prefixes, the same bare numbers.
@@ -37,7 +37,7 @@ from rustbelt_kg.terms import _PN_LOCAL, iri_ref
 __all__ = ["ENGINE_FORMATS", "EngineLines", "has_blank_nodes", "serialized"]
 
 #: The formats this module writes, by the names of :data:`rustbelt_kg.export.RDF_FORMATS`.
-ENGINE_FORMATS = ("nt", "nquads", "turtle")
+ENGINE_FORMATS = ("nt", "nquads", "turtle", "trig")
 
 _TYPE = f"<{RDF_TYPE}>"
 
@@ -90,6 +90,8 @@ class EngineLines:
             return self.ntriples()
         if format == "nquads":
             return self.nquads()
+        if format == "trig":
+            return self.trig()
         return self.turtle()
 
     def ntriples(self) -> bytes:
@@ -103,10 +105,27 @@ class EngineLines:
     def turtle(self) -> bytes:
         """The union of all graphs in Turtle, as :func:`rustbelt_kg.export.serialize`
         writes it."""
-        namer = _Namer()
-        lines = b"\n".join(self._ntriples_lines).decode("utf-8").split("\n")
-        body = _turtle_blocks(lines, namer) if self._ntriples_lines else ""
-        return (namer.header() + body).encode("utf-8")
+        return _turtle(_text_lines(self._ntriples_lines)).encode("utf-8")
+
+    def trig(self) -> bytes:
+        """Every named graph in TriG, as :func:`rustbelt_kg.export.serialize` writes it
+        (quads in the default graph: :attr:`formats` leaves TriG out)."""
+        return _trig(_text_lines(_sorted_lines(self.nquads_data))).encode("utf-8")
+
+    @cached_property
+    def formats(self) -> tuple[str, ...]:
+        """The formats of :data:`ENGINE_FORMATS` this module writes for these quads: none
+        if they may hold a blank node; not TriG if a quad is in the default graph."""
+        if self.blank_nodes:
+            return ()
+        default = ox.DefaultGraph
+        if any(type(q.graph_name) is default for q in self._quads):
+            return tuple(f for f in ENGINE_FORMATS if f != "trig")
+        return ENGINE_FORMATS
+
+
+def _text_lines(lines: list[bytes]) -> list[str]:
+    return b"\n".join(lines).decode("utf-8").split("\n") if lines else []
 
 
 def _joined(lines: list[bytes]) -> bytes:
@@ -137,23 +156,23 @@ def _prefixer(namer: _Namer) -> Callable[[str], str]:
     return name
 
 
-def _turtle_blocks(lines: list[str], namer: _Namer) -> str:
-    """Turtle blocks of the sorted N-Triples ``lines`` (no blank node), one per subject."""
-    grouped: dict[str, dict[str, list[str]]] = {}
-    for line in lines:
-        subject, predicate, rest = line.split(" ", 2)
-        objects = grouped.setdefault(subject, {}).setdefault(predicate, [])
-        objects.append(rest[:-2])  # without " ."
-    names: dict[str, str] = {}
-    prefixed = _prefixer(namer)
+class _Writer:
+    """Turtle and TriG text from N-Triples terms, as :mod:`rustbelt_kg.export` writes them."""
 
-    def iri(term: str) -> str:
-        name = names.get(term)
+    def __init__(self) -> None:
+        self.namer = _Namer()
+        self._prefixed = _prefixer(self.namer)
+        self._names: dict[str, str] = {}
+
+    def iri(self, term: str) -> str:
+        name = self._names.get(term)
         if name is None:
-            name = names[term] = prefixed(term[1:-1])
+            name = self._names[term] = self._prefixed(term[1:-1])
         return name
 
-    def literal(term: str) -> str:
+    def object(self, term: str) -> str:
+        if term[0] == "<":
+            return self.iri(term)
         if term[-1] != ">":
             return term  # a simple or language-tagged string: as N-Triples writes it
         lexical, datatype = term[1:].rsplit('"^^<', 1)
@@ -163,19 +182,52 @@ def _turtle_blocks(lines: list[str], namer: _Namer) -> str:
             return lexical
         if datatype == XSD_STRING:
             return f'"{lexical}"'
-        return f'"{lexical}"^^{iri("<" + datatype + ">")}'
+        return f'"{lexical}"^^{self.iri("<" + datatype + ">")}'
 
-    def by_term(term: str) -> tuple[int, str]:  # IRIs by IRI, then literals
-        return (0, term[1:-1]) if term[0] == "<" else (1, term)
+    def blocks(self, grouped: dict[str, dict[str, list[str]]], indent: str = "") -> str:
+        """One block per subject of ``grouped`` (subject -> predicate -> objects)."""
+        out = []
+        for subject in sorted(grouped, key=_by_iri):
+            predicates = grouped[subject]
+            parts = []
+            for predicate in sorted(predicates, key=lambda p: (p != _TYPE, p[1:-1])):
+                verb = "a" if predicate == _TYPE else self.iri(predicate)
+                objects = sorted(predicates[predicate], key=_by_term)
+                parts.append(f"{verb} " + " , ".join(self.object(o) for o in objects))
+            out.append(f"{indent}{self.iri(subject)} " + f" ;\n{indent}    ".join(parts) + " .\n")
+        return "\n".join(out)
 
+
+def _by_iri(term: str) -> str:
+    return term[1:-1]
+
+
+def _by_term(term: str) -> tuple[int, str]:  # IRIs by IRI, then literals
+    return (0, term[1:-1]) if term[0] == "<" else (1, term)
+
+
+def _turtle(lines: list[str]) -> str:
+    """Turtle of the sorted N-Triples ``lines`` (no blank node)."""
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        grouped.setdefault(subject, {}).setdefault(predicate, []).append(rest[:-2])
+    writer = _Writer()
+    body = writer.blocks(grouped)
+    return writer.namer.header() + body
+
+
+def _trig(lines: list[str]) -> str:
+    """TriG of the sorted N-Quads ``lines`` (no blank node, every quad in a named graph)."""
+    graphs: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        cut = rest.rindex(" ", 0, len(rest) - 2)  # before the graph IRI and " ."
+        graphs.setdefault(rest[cut + 1:-2], {}).setdefault(subject, {}).setdefault(
+            predicate, []).append(rest[:cut])
+    writer = _Writer()
     blocks = []
-    for subject in sorted(grouped, key=lambda s: s[1:-1]):
-        predicates = grouped[subject]
-        parts = []
-        for predicate in sorted(predicates, key=lambda p: (p != _TYPE, p[1:-1])):
-            verb = "a" if predicate == _TYPE else iri(predicate)
-            objects = sorted(predicates[predicate], key=by_term)
-            parts.append(f"{verb} " + " , ".join(
-                iri(o) if o[0] == "<" else literal(o) for o in objects))
-        blocks.append(f"{iri(subject)} " + " ;\n    ".join(parts) + " .\n")
-    return "\n".join(blocks)
+    for graph in sorted(graphs, key=_by_iri):
+        inner = writer.blocks(graphs[graph], "    ")
+        blocks.append(f"{writer.iri(graph)} {{\n{inner}}}\n")
+    return writer.namer.header() + "\n".join(blocks)

@@ -405,7 +405,7 @@ def write_exports(
     """Write ``quads`` to ``folder/<name>.<extension>`` in every format of :data:`RDF_FORMATS`.
 
     pyoxigraph quads (:func:`rustbelt_kg.load.load_engine_quads`) without blank nodes are
-    written by the engine in N-Triples, N-Quads and Turtle
+    written by the engine in N-Triples, N-Quads, Turtle and TriG
     (:mod:`rustbelt_kg.engine_export`, the same bytes); the other formats, and every format
     of quads with blank nodes or of rdflib quads, are written here, term by term. Blank nodes
     are canonicalised once for all formats. The folder is new and not yet live (the build
@@ -416,13 +416,13 @@ def write_exports(
     literals; when it does and there is no blank node to canonicalise, the N-Triples export
     is those lines, sorted, without writing a term in Python.
     """
-    from rustbelt_kg.engine_export import ENGINE_FORMATS, EngineLines
+    from rustbelt_kg.engine_export import EngineLines
 
     given = quads if isinstance(quads, list) else list(quads)
     engine: EngineLines | None = None
     if given and all(type(q) is ox.Quad for q in given):
         engine = EngineLines(given)  # type: ignore[arg-type]
-        if engine.blank_nodes:
+        if not engine.formats:
             engine = None
     canonical: list[Quad] | None = None
 
@@ -444,7 +444,7 @@ def write_exports(
             progress(path.name)
         try:
             written = None
-            if engine is not None and fmt.name in ENGINE_FORMATS:
+            if engine is not None and fmt.name in engine.formats:
                 written = engine.write(fmt.name)
             elif engine_lines is not None and fmt.extension == "nt":
                 written = sorted_lines(engine_lines)
