@@ -187,19 +187,29 @@ class _Writer:
     def blocks(self, grouped: dict[str, dict[str, list[str]]], indent: str = "") -> str:
         """One block per subject of ``grouped`` (subject -> predicate -> objects)."""
         out = []
+        iri, term = self.iri, self.object
         for subject in sorted(grouped, key=_by_iri):
             predicates = grouped[subject]
             parts = []
-            for predicate in sorted(predicates, key=lambda p: (p != _TYPE, p[1:-1])):
-                verb = "a" if predicate == _TYPE else self.iri(predicate)
-                objects = sorted(predicates[predicate], key=_by_term)
-                parts.append(f"{verb} " + " , ".join(self.object(o) for o in objects))
+            order = sorted(predicates, key=_by_predicate) if len(predicates) > 1 else predicates
+            for predicate in order:
+                verb = "a" if predicate == _TYPE else iri(predicate)
+                objects = predicates[predicate]
+                if len(objects) > 1:
+                    objects = sorted(objects, key=_by_term)
+                    parts.append(f"{verb} " + " , ".join([term(o) for o in objects]))
+                else:
+                    parts.append(f"{verb} {term(objects[0])}")
             out.append(f"{indent}{self.iri(subject)} " + f" ;\n{indent}    ".join(parts) + " .\n")
         return "\n".join(out)
 
 
 def _by_iri(term: str) -> str:
     return term[1:-1]
+
+
+def _by_predicate(term: str) -> tuple[bool, str]:  # rdf:type first, then by IRI
+    return (term != _TYPE, term[1:-1])
 
 
 def _by_term(term: str) -> tuple[int, str]:  # IRIs by IRI, then literals

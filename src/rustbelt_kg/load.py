@@ -32,7 +32,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
-from rdflib.term import Node
 
 from rustbelt_kg import sourcing
 from rustbelt_kg.errors import (
@@ -267,9 +266,9 @@ def load_engine_quads(
     name of each file before it is parsed.
     """
     quads: list[ox.Quad] = []
-    first_file: dict[Node, tuple[SourceKind, Path]] = {}  # claim graph -> the file it is in
-    claims: set[Node] = set()
-    quoting: list[tuple[Node, Node, Node]] = []
+    first_file: dict[object, tuple[SourceKind, Path]] = {}  # claim graph -> the file it is in
+    claims: set[object] = set()
+    quoting: list[ox.Triple] = []
     blank_nodes: set[ox.BlankNode] = set()
     for kind, path in project.sources(loaded=True):
         if progress is not None:
@@ -284,8 +283,8 @@ def load_engine_quads(
             _count_blank_nodes(project, kind, path, parsed, blank_nodes)
         quads.extend(parsed)
     for claim in sorted(sourcing.claims_without_quote(claims, quoting), key=str):
-        kind, path = first_file[claim]
         graph = ox.NamedNode(str(claim))
+        kind, path = first_file[graph]
         index = next(i for i, q in enumerate(load_file(project, path, kind))
                      if q.graph_name == graph)
         line = _line_of(read_source(path, project.display(path)), kind.syntax, index)

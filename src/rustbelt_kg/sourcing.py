@@ -272,25 +272,26 @@ def engine_file_problem(kind: str, quads: Sequence[ox.Quad]) -> tuple[int, str] 
     return None
 
 
-def quoted_claim_parts(
-    quads: Iterable[ox.Quad],
-) -> tuple[set[Node], list[tuple[Node, Node, Node]]]:
-    """The claim graphs among ``quads`` and their quoting triples in ``rbg:provenance``
-    (as rdflib terms), for :func:`claims_without_quote` once every file is read."""
+def quoted_claim_parts(quads: Iterable[ox.Quad]) -> tuple[set[object], list[ox.Triple]]:
+    """The claim graphs among ``quads`` and their quoting triples in ``rbg:provenance``,
+    in the engine's terms, for :func:`claims_without_quote` once every file is read."""
     graphs: set[object] = set()
-    quoting: list[tuple[Node, Node, Node]] = []
+    quoting: list[ox.Triple] = []
     for quad in quads:
         graph = quad.graph_name
         graphs.add(graph)
         if graph == _OX_PROVENANCE and quad.predicate in _OX_QUOTING:
-            quoting.append((from_oxigraph(quad.subject), from_oxigraph(quad.predicate),
-                            from_oxigraph(quad.object)))
-    claims = {from_oxigraph(g) for g in graphs if type(g) is ox.NamedNode}
-    return {g for g in claims if _is_claim(g)}, quoting
+            quoting.append(quad.triple)
+    return {g for g in graphs if type(g) is ox.NamedNode and g.value.startswith(CLAIM)}, quoting
 
 
-def claims_without_quote(
-    claims: set[Node], quoting: Iterable[tuple[Node, Node, Node]]
-) -> set[Node]:
-    """:func:`unquoted_claims` from the parts :func:`quoted_claim_parts` collects."""
-    return _unquoted(claims, quoting)
+def claims_without_quote(claims: set[object], quoting: Iterable[ox.Triple]) -> set[Node]:
+    """:func:`unquoted_claims` from the parts :func:`quoted_claim_parts` collects, as rdflib
+    terms."""
+    evidence, selector = (ox.NamedNode(str(p)) for p in (_EVIDENCE, _SELECTOR))
+    triples = (
+        (t.subject, _EVIDENCE if t.predicate == evidence else
+         _SELECTOR if t.predicate == selector else _EXACT, t.object)
+        for t in quoting
+    )
+    return {from_oxigraph(c) for c in _unquoted(claims, triples)}  # type: ignore[arg-type]
