@@ -232,7 +232,8 @@ class OxigraphStore(CollectsStream):
             raise StoreError(f"the store at {self.path} is open read-only")
         added = engine_quads(quads)
         store = self._open()
-        count = len(self) + len({q for q in added if q not in store})
+        before = len(self)
+        count = before + len(set(added) if before == 0 else {q for q in added if q not in store})
         default = ox.DefaultGraph()
         try:
             store.extend(added + [ox.Quad(q.subject, q.predicate, q.object, default)
