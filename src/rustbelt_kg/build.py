@@ -226,11 +226,12 @@ def check_sources(project: Project) -> tuple[int, int]:
     """
     from rustbelt_kg.store import OxigraphStore
 
-    quads = load_quads(project)
+    engine_quads = load_engine_quads(project)
     qc_queries = list_qc_queries(project)
-    problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
+    problems = [f"provenance: {p}"
+                for p in check_provenance(project, to_dataset(rdflib_quads(engine_quads)))]
     scratch = OxigraphStore()  # the QC queries read the sources, not build/store
-    scratch.replace_all(quads)
+    scratch.replace_all(engine_quads)
     passed, total, qc = run_qc_queries(scratch, qc_queries)
     problems += qc
     if problems:
