@@ -500,11 +500,11 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
                              f"{step} ({'rustbelt-kg' if side == 'ours' else 'baseline'})")
     for side, style in (("ours", "-o"), ("baseline", "--x")):
         who = "rustbelt-kg" if side == "ours" else "baseline"
-        y = [max((r[side].get(q) or 0) for q in queries) for r in results]
+        y = [max(((r[side].get(q) or 0) for q in queries), default=0) or None for r in results]
         axes[1].plot(x, [v if v != float("inf") else None for v in y], style,
                      label=f"slowest query ({who})")
         y = [sum((r[side].get(q) or 0) for q in queries if r[side].get(q) != float("inf"))
-             for r in results]
+             or None for r in results]  # None: not measured at that size
         axes[1].plot(x, y, style, label=f"all queries, finished ({who})")
     for axis, title in zip(axes, ("load, validation, check, export", "stored and QC queries"),
                            strict=True):
