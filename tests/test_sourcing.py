@@ -158,7 +158,8 @@ def _engine_cases() -> list[object]:
               ox.NamedNode(namespaces.PROVENANCE_GRAPH), ox.NamedNode(namespaces.SOURCES_GRAPH),
               ox.NamedNode(namespaces.LINKS_GRAPH), ox.NamedNode(namespaces.ONTOLOGY_GRAPH),
               ox.NamedNode("urn:x:elsewhere"), ox.DefaultGraph()]
-    subjects: list[Any] = [rb, ox.NamedNode(claim + "c"), ox.NamedNode(claim + "c#quote"), ox.BlankNode("b")]
+    subjects: list[Any] = [rb, ox.NamedNode(claim + "c"), ox.NamedNode(claim + "c#quote"),
+                           ox.BlankNode("b")]
     objects: list[Any] = [ox.Literal("x"), rb, ox.BlankNode("o")]
     return [ox.Quad(s, label, o, g) for g in graphs for s in subjects for o in objects]
 
