@@ -25,7 +25,7 @@ rb:a rb:p 1.50 .
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 
 import pyoxigraph as ox
@@ -184,12 +184,12 @@ class _Writer:
             return f'"{lexical}"'
         return f'"{lexical}"^^{self.iri("<" + datatype + ">")}'
 
-    def blocks(self, grouped: dict[str, dict[str, list[str]]], indent: str = "") -> str:
-        """One block per subject of ``grouped`` (subject -> predicate -> objects)."""
-        out = []
+    def blocks(self, grouped: Iterable[tuple[str, dict[str, list[str]]]], indent: str = ""
+               ) -> str:
+        """One block per subject of ``grouped`` (subject, predicate -> objects), by IRI."""
         iri, term = self.iri, self.object
-        for subject in sorted(grouped, key=_by_iri):
-            predicates = grouped[subject]
+        out = []
+        for subject, predicates in grouped:
             parts = []
             order = sorted(predicates, key=_by_predicate) if len(predicates) > 1 else predicates
             for predicate in order:
@@ -200,8 +200,29 @@ class _Writer:
                     parts.append(f"{verb} " + " , ".join([term(o) for o in objects]))
                 else:
                     parts.append(f"{verb} {term(objects[0])}")
-            out.append(f"{indent}{self.iri(subject)} " + f" ;\n{indent}    ".join(parts) + " .\n")
-        return "\n".join(out)
+            text = f"{indent}{iri(subject)} " + f" ;\n{indent}    ".join(parts) + " .\n"
+            out.append((subject[1:-1], text))
+        out.sort()  # the lines came sorted as N-Triples: nearly in this order already
+        return "\n".join(text for _, text in out)
+
+
+def _subjects(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """Each subject of the sorted N-Triples ``lines`` with its predicates and objects: the
+    lines of one subject are next to each other (they share their beginning)."""
+    current, predicates = "", {}  # type: tuple[str, dict[str, list[str]]]
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if subject != current:
+            if current:
+                yield current, predicates
+            current, predicates = subject, {}
+        objects = predicates.get(predicate)
+        if objects is None:
+            predicates[predicate] = [rest[:-2]]  # without " ."
+        else:
+            objects.append(rest[:-2])
+    if current:
+        yield current, predicates
 
 
 def _by_iri(term: str) -> str:
@@ -218,12 +239,8 @@ def _by_term(term: str) -> tuple[int, str]:  # IRIs by IRI, then literals
 
 def _turtle(lines: list[str]) -> str:
     """Turtle of the sorted N-Triples ``lines`` (no blank node)."""
-    grouped: dict[str, dict[str, list[str]]] = {}
-    for line in lines:
-        subject, predicate, rest = line.split(" ", 2)
-        grouped.setdefault(subject, {}).setdefault(predicate, []).append(rest[:-2])
     writer = _Writer()
-    body = writer.blocks(grouped)
+    body = writer.blocks(_subjects(lines))
     return writer.namer.header() + body
 
 
@@ -238,6 +255,6 @@ def _trig(lines: list[str]) -> str:
     writer = _Writer()
     blocks = []
     for graph in sorted(graphs, key=_by_iri):
-        inner = writer.blocks(graphs[graph], "    ")
+        inner = writer.blocks(graphs[graph].items(), "    ")
         blocks.append(f"{writer.iri(graph)} {{\n{inner}}}\n")
     return writer.namer.header() + "\n".join(blocks)
