@@ -74,7 +74,7 @@ AnyQuad = Quad | ox.Quad
 class Store(Protocol):
     """What every store offers. Quads are ``(s, p, o, g)``, ``g`` ``None`` for the default."""
 
-    def add_quads(self, quads: Iterable[Quad]) -> None: ...  # one transaction
+    def add_quads(self, quads: Iterable[AnyQuad]) -> None: ...  # one transaction
     def replace_all(self, quads: Iterable[AnyQuad]) -> None: ...  # atomic swap of all content
     def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
     def query(
@@ -113,6 +113,7 @@ _TYPED_LITERALS = (
 #: The file in the store's directory that records its number of quads, so that ``len()``
 #: does not scan the store.
 COUNT_FILE = "rustbelt-kg-quads"
+
 
 def engine_quads(quads: Iterable[AnyQuad]) -> list[ox.Quad]:
     """``quads`` as pyoxigraph quads (rdflib ones converted), those of the default graph
