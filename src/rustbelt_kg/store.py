@@ -56,6 +56,7 @@ __all__ = [
     "Quad",
     "Store",
     "StoreKind",
+    "engine_quads",
     "from_oxigraph",
     "from_oxigraph_quad",
     "memory_dataset",
@@ -66,11 +67,15 @@ __all__ = [
 ]
 
 
+#: A quad of either kind the stores accept: pyoxigraph's (the bulk path) or rdflib's.
+AnyQuad = Quad | ox.Quad
+
+
 class Store(Protocol):
     """What every store offers. Quads are ``(s, p, o, g)``, ``g`` ``None`` for the default."""
 
-    def add_quads(self, quads: Iterable[Quad]) -> None: ...  # one transaction
-    def replace_all(self, quads: Iterable[Quad]) -> None: ...  # atomic swap of all content
+    def add_quads(self, quads: Iterable[AnyQuad]) -> None: ...  # one transaction
+    def replace_all(self, quads: Iterable[AnyQuad]) -> None: ...  # atomic swap of all content
     def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
     def query(
         self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
@@ -89,11 +94,14 @@ class Store(Protocol):
 # -- Oxigraph -----------------------------------------------------------------------------
 
 # The default graph of an Oxigraph store built here *is* the union of all graphs, as a
-# set: every triple is written there too. (Oxigraph's ``use_default_graph_as_union`` gives
-# a bag, where a triple asserted by two claims matches twice, and restricting
-# ``named_graphs`` per query makes GRAPH patterns slow.) Any server pointed at the store
-# answers with the same union. Quads that were in the default graph of a source file are
-# kept apart in :data:`SOURCE_DEFAULT_GRAPH`; the Store interface hides both tricks.
+# set: every triple is written there too. Oxigraph's ``use_default_graph_as_union`` gives
+# a bag instead (a triple asserted by two claims matches twice, and counts twice; tests in
+# tests/test_store.py pin both facts), and restricting ``named_graphs`` per query makes
+# GRAPH patterns slow. Any server pointed at the store answers with the same union. Quads
+# that were in the default graph of a source file are kept apart in
+# :data:`SOURCE_DEFAULT_GRAPH`; the Store interface hides both tricks. The union costs the
+# bulk loader about half as much again as the quads alone (three indexes, not six), and
+# nothing in Python: the engine writes it (docs/architecture.md, "The union graph").
 SOURCE_DEFAULT_GRAPH = ox.NamedNode("urn:x-rustbelt-kg:default-graph")
 
 #: Every literal but plain strings, once each.
@@ -107,15 +115,35 @@ _TYPED_LITERALS = (
 COUNT_FILE = "rustbelt-kg-quads"
 
 
-def _with_union(quads: Iterable[Quad]) -> Iterator[ox.Quad]:
-    """Each quad (default-graph ones moved to :data:`SOURCE_DEFAULT_GRAPH`) and its triple
-    in the store's default graph."""
-    default = ox.DefaultGraph()
-    for s, p, o, g in quads:
-        subject, predicate, value = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
-        graph = SOURCE_DEFAULT_GRAPH if g is None else to_oxigraph(g)
-        yield ox.Quad(subject, predicate, value, graph)  # type: ignore[arg-type]
-        yield ox.Quad(subject, predicate, value, default)  # type: ignore[arg-type]
+def engine_quads(quads: Iterable[AnyQuad]) -> list[ox.Quad]:
+    """``quads`` as pyoxigraph quads (rdflib ones converted), those of the default graph
+    moved to :data:`SOURCE_DEFAULT_GRAPH`."""
+    out: list[ox.Quad] = []
+    append, default, engine = out.append, ox.DefaultGraph, ox.Quad
+    for quad in quads:
+        if type(quad) is not engine:
+            quad = to_oxigraph_quad(quad)  # type: ignore[arg-type]
+        if type(quad.graph_name) is default:  # type: ignore[union-attr]
+            quad = engine(quad.subject, quad.predicate, quad.object,  # type: ignore[union-attr]
+                          SOURCE_DEFAULT_GRAPH)
+        append(quad)  # type: ignore[arg-type]
+    return out
+
+
+def _with_union(quads: list[ox.Quad]) -> bytes:
+    """One N-Quads input for the engine's bulk loader: ``quads``, then each triple in the
+    store's default graph (N-Triples lines are N-Quads of the default graph). The engine
+    writes both; the store keeps one copy of each."""
+    from rustbelt_kg.engine_export import serialized
+
+    return serialized(quads, ox.RdfFormat.N_QUADS) + serialized(
+        (q.triple for q in quads), ox.RdfFormat.N_TRIPLES
+    )
+
+
+def _fill(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Bulk-load ``quads`` and their union into an empty ``store``."""
+    store.bulk_load(_with_union(quads), ox.RdfFormat.N_QUADS)
 
 
 def _solutions(answer: ox.QuerySolutions, names: list[str]) -> Iterator[dict[str, Node | None]]:
@@ -199,17 +227,24 @@ class OxigraphStore(CollectsStream):
         except (OSError, RuntimeError) as error:
             raise StoreError(f"cannot read the store at {self.path}: {error}") from error
 
-    def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads in one transaction."""
+    def add_quads(self, quads: Iterable[AnyQuad]) -> None:
+        """Add quads in one transaction; the recorded number of quads follows."""
         if self.read_only:
             raise StoreError(f"the store at {self.path} is open read-only")
+        added = engine_quads(quads)
+        store = self._open()
+        before = len(self)
+        count = before + len(set(added) if before == 0 else {q for q in added if q not in store})
+        default = ox.DefaultGraph()
         try:
-            self._open().extend(_with_union(quads))
-            self._graphs = self._count = None
+            store.extend(added + [ox.Quad(q.subject, q.predicate, q.object, default)
+                                  for q in added])
+            self._graphs, self._count = None, count
+            self._record_count()
         except OSError as error:
             raise StoreError(f"cannot write the store: {error}") from error
 
-    def replace_all(self, quads: Iterable[Quad]) -> None:
+    def replace_all(self, quads: Iterable[AnyQuad]) -> None:
         """Replace the whole content atomically: a failed or killed load changes nothing.
 
         On disk: the quads go into a fresh directory beside the live one, the link is
@@ -220,19 +255,23 @@ class OxigraphStore(CollectsStream):
             pass
 
     @contextlib.contextmanager
-    def staging(self, quads: Iterable[Quad]) -> Iterator[None]:
+    def staging(self, quads: Iterable[AnyQuad]) -> Iterator[None]:
         """Load ``quads`` into a fresh store that this object reads inside the block, and
         that becomes the live store only when the block ends without an error.
 
         A build runs its checks and queries inside, so that only a store they ran on goes
         live; an error or a kill before the end leaves the previous store in place.
+        pyoxigraph quads (:func:`rustbelt_kg.load.load_engine_quads`) go to the engine's bulk
+        loader as they are; the number of distinct ones is recorded (:data:`COUNT_FILE`).
         """
         if self.read_only:
             raise StoreError(f"the store at {self.path} is open read-only")
+        loading = engine_quads(quads)
+        count = len(set(loading))
         if self._live is None:
             in_memory = ox.Store()
-            in_memory.bulk_extend(_with_union(quads))
-            self._store, self._graphs, self._count = in_memory, None, None
+            _fill(in_memory, loading)
+            self._store, self._graphs, self._count = in_memory, None, count
             yield
             return
         previous, step = self._store, "load the store in"
@@ -241,11 +280,11 @@ class OxigraphStore(CollectsStream):
                 fresh: ox.Store | None = None
                 try:
                     fresh = ox.Store(str(new_dir))
-                    fresh.bulk_extend(_with_union(quads))
+                    _fill(fresh, loading)
+                    del loading
                     fresh.flush()
-                    self._store, self._graphs, self._count = fresh, None, None
-                    self._count = self._counted()
-                    (Path(new_dir) / COUNT_FILE).write_text(f"{self._count}\n")
+                    self._store, self._graphs, self._count = fresh, None, count
+                    (Path(new_dir) / COUNT_FILE).write_text(f"{count}\n")
                     step = "inside"
                     self.staged_dir = Path(new_dir)
                     try:
@@ -359,8 +398,9 @@ class OxigraphStore(CollectsStream):
         return self._named_graph_nodes()
 
     def __len__(self) -> int:
-        """The number of quads (the union apart): recorded when the store was loaded,
-        counted by the engine otherwise."""
+        """The number of quads (the union apart): recorded when the store was loaded (and
+        kept when quads are added), counted by the engine only for a store that has no
+        record (one written by an earlier version)."""
         if self._count is None:
             count = self._count_file()
             recorded = count.read_text().strip() if count is not None and count.is_file() else ""
@@ -374,6 +414,12 @@ class OxigraphStore(CollectsStream):
             for row in rows:
                 return int(row[0].value)  # type: ignore[index,union-attr]
         return 0
+
+    def _record_count(self) -> None:
+        """Write the number of quads beside the store's files (nothing for one in memory)."""
+        count = self._count_file()
+        if count is not None and self._count is not None:
+            count.write_text(f"{self._count}\n")
 
     def _count_file(self) -> Path | None:
         """Where the number of quads is recorded: beside the live store's files."""
@@ -429,7 +475,7 @@ STORES: dict[str, StoreKind] = {
 
 
 @contextlib.contextmanager
-def staged(store: Store, quads: Iterable[Quad]) -> Iterator[Store]:
+def staged(store: Store, quads: Iterable[AnyQuad]) -> Iterator[Store]:
     """``store`` filled with ``quads`` inside the block, its new content made live when the
     block ends without an error (:meth:`OxigraphStore.staging`). A store without staging
     (in memory: nothing on disk to keep whole) is simply replaced."""
