@@ -116,4 +116,5 @@ DEFAULT_TIMEOUT = 30.0
 STORE_HELP: dict[str, str] = {
     "oxigraph": "embedded Oxigraph on disk under build/store (default)",
     "memory": "rdflib in memory, loaded from the source files each time",
+    "sparql": "a remote SPARQL server: --endpoint URL, or [stores.sparql] in rustbelt-kg.toml",
 }

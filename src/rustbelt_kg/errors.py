@@ -33,7 +33,9 @@ and carries the exit code the command line uses for it::
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
         ├── RateLimited                exit 4  (HTTP 429 after the retries)
-        └── MalformedResponse          exit 4  (not SPARQL results JSON)
+        ├── MalformedResponse          exit 4  (not SPARQL results JSON)
+        ├── EndpointAuthFailed         exit 4  (HTTP 401/403: wrong or missing password)
+        └── EndpointRejected           exit 4  (HTTP 400: the server refused the request)
 
 The CLI catches :class:`RustbeltError` once, prints ``str(error)`` and exits
 with ``error.exit_code``; any other exception is an internal error (exit 5).
@@ -262,6 +264,19 @@ class RateLimited(EndpointError):
 
 class MalformedResponse(EndpointError):
     """The endpoint's answer was not the SPARQL results document it should be."""
+
+
+class EndpointAuthFailed(EndpointError):
+    """The server refused our credentials (HTTP 401 or 403), or asked for some we lack."""
+
+
+class EndpointRejected(EndpointError):
+    """HTTP 400: the server refused the request; ``detail`` is its message (often a syntax
+    error in the server's own dialect)."""
+
+    def __init__(self, detail: str, *, endpoint: str | None = None) -> None:
+        self.detail = detail
+        super().__init__(f"HTTP 400: {detail}", endpoint=endpoint)
 
 
 class ShapesUnusable(DataProblem):

@@ -4,6 +4,10 @@
   (:mod:`rustbelt_kg.stores.oxigraph`).
 - ``memory``: an rdflib ``Dataset`` in memory, filled from the source files
   (:mod:`rustbelt_kg.stores.memory`).
+- ``sparql``: a remote server over the W3C SPARQL 1.1 Protocol and Graph Store Protocol
+  (:mod:`rustbelt_kg.stores.sparql`; endpoints and credentials:
+  :mod:`rustbelt_kg.stores.endpoint`), given by ``--endpoint`` or by name in
+  ``rustbelt-kg.toml``.
 
 Queries see the union of all graphs as their default graph, as a set (an RDF merge:
 a triple asserted by two claims matches once, in every store). Terms crossing the interface
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,6 +40,7 @@ from rustbelt_kg.terms import (
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
+    from rustbelt_kg.stores.endpoint import Endpoints
 
 __all__ = [
     "COUNT_FILE",
@@ -45,6 +51,7 @@ __all__ = [
     "Quad",
     "Store",
     "StoreKind",
+    "endpoints_given",
     "from_oxigraph",
     "from_oxigraph_quad",
     "memory_dataset",
@@ -108,9 +115,38 @@ def _open_memory(project: Project, for_build: bool) -> Store:
     return store
 
 
+#: The endpoints given on the command line (``--endpoint`` ...), for the ``sparql`` store.
+_GIVEN_ENDPOINTS: ContextVar[Endpoints | None] = ContextVar("endpoints", default=None)
+
+
+@contextlib.contextmanager
+def endpoints_given(endpoints: Endpoints) -> Iterator[None]:
+    """Inside the block, ``--store sparql`` opens ``endpoints``."""
+    token = _GIVEN_ENDPOINTS.set(endpoints)
+    try:
+        yield
+    finally:
+        _GIVEN_ENDPOINTS.reset(token)
+
+
+def _open_remote(project: Project, for_build: bool, name: str = "sparql") -> Store:
+    from rustbelt_kg.stores.endpoint import CONFIG_FILE, named_endpoints
+    from rustbelt_kg.stores.sparql import SparqlStore
+
+    endpoints = _GIVEN_ENDPOINTS.get() if name == "sparql" else None
+    endpoints = endpoints or named_endpoints(project.root, name)
+    if endpoints is None:
+        raise UsageError(
+            f"--store {name} needs --endpoint URL, or a [stores.{name}] table with an "
+            f"endpoint in {CONFIG_FILE}"
+        )
+    return SparqlStore(endpoints, for_build=for_build)
+
+
 _OPENERS: dict[str, Callable[[Project, bool], Store]] = {
     "oxigraph": _open_oxigraph,
     "memory": _open_memory,
+    "sparql": _open_remote,
 }
 
 #: The registry of stores, by name (names and help: :data:`catalog.STORE_HELP`).
@@ -134,9 +170,16 @@ def staged(store: Store, quads: Iterable[Quad]) -> Iterator[Store]:
 
 
 def open_store(name: str, project: Project, *, for_build: bool = False) -> Store:
-    """Open the store called ``name`` (a key of :data:`STORES`) for ``project``."""
-    try:
-        kind = STORES[name]
-    except KeyError:
-        raise UsageError(f"unknown store {name!r}; known: {', '.join(STORES)}") from None
-    return kind.open(project, for_build)
+    """Open the store called ``name`` for ``project``: a key of :data:`STORES`, or a remote
+    store named in the project's ``rustbelt-kg.toml`` (``[stores.NAME]``)."""
+    kind = STORES.get(name)
+    if kind is not None:
+        return kind.open(project, for_build)
+    from rustbelt_kg.stores.endpoint import CONFIG_FILE, named_endpoints
+
+    if named_endpoints(project.root, name) is None:
+        raise UsageError(
+            f"unknown store {name!r}; known: {', '.join(STORES)}, or a [stores.NAME] table "
+            f"in {CONFIG_FILE}"
+        )
+    return _open_remote(project, for_build, name)
