@@ -28,7 +28,8 @@ and carries the exit code the command line uses for it::
     │   ├── SourceTooLarge             exit 6  (a source file larger than its limit)
     │   ├── ShapesTooDeep              exit 6  (shapes that nest past pyshacl's depth)
     │   ├── QueryTooComplex            exit 6  (SPARQL text too large or nested too deep)
-    │   └── QueryTimeout               exit 6  (a query ran past its --timeout)
+    │   ├── QueryTimeout               exit 6  (a query ran past its --timeout)
+    │   └── ResultTruncated            exit 6  (a server cut its answer at its own limit)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
@@ -238,6 +239,11 @@ class QueryTooComplex(LimitExceeded):
 
 class QueryTimeout(LimitExceeded):
     """A query ran longer than its timeout and was stopped."""
+
+
+class ResultTruncated(LimitExceeded):
+    """A remote server cut its answer at its own row or time limit (Virtuoso's
+    ``ResultSetMaxRows``, ``MaxQueryExecutionTime``): what it sent is not the answer."""
 
 
 class EndpointError(RustbeltError):

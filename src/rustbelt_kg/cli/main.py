@@ -79,7 +79,11 @@ class App:
         """The store named by ``--store``, opened for reading."""
         from rustbelt_kg.store import open_store
 
-        return open_store(self.store_name, self.project())
+        store = open_store(self.store_name, self.project())
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(store.close)  # a remote store's connections
+        return store
 
 
 pass_app = click.make_pass_decorator(App)

@@ -43,6 +43,7 @@ from rustbelt_kg.errors import (
     LimitExceeded,
     MalformedResponse,
     QuerySyntaxError,
+    ResultTruncated,
     StoreError,
     UsageError,
 )
@@ -52,7 +53,7 @@ from rustbelt_kg.sparql_values import bind_by_values
 from rustbelt_kg.stores.endpoint import Endpoints, HttpClient
 from rustbelt_kg.terms import Quad, from_oxigraph, iri_ref, nt_term
 
-__all__ = ["BATCH_BYTES", "GRAPHS", "UNION", "ResultTruncated", "SparqlStore"]
+__all__ = ["BATCH_BYTES", "GRAPHS", "UNION", "SparqlStore"]
 
 _OWN = "urn:x-rustbelt-kg:"
 UNION = _OWN + "union"
@@ -66,12 +67,11 @@ BATCH_BYTES = 1 << 20
 
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
+#: The SQL state with which Virtuoso marks an "anytime" answer: the rows found when its
+#: MaxQueryExecutionTime ran out.
+_ANYTIME = "S1TAT"
 #: Virtuoso 7 answers ASK with a one-row table of this variable instead of a boolean.
 _ASK_COLUMN = "__ASK_RETVAL"
-
-
-class ResultTruncated(LimitExceeded):
-    """The server cut its answer at its own row limit (Virtuoso's ``ResultSetMaxRows``)."""
 
 
 class SparqlStore(CollectsStream):
@@ -82,10 +82,13 @@ class SparqlStore(CollectsStream):
         self.endpoints = endpoints
         self.http = HttpClient(endpoints, environ)
         self._graphs: list[str] | None = None  # data graphs, cached
-        if not for_build and not self._listed():
-            raise StoreError(
-                f"no rustbelt-kg store at {endpoints.query}: run `rustbelt-kg --store ... build`"
-            )
+        try:
+            if not for_build and not self._listed():
+                raise StoreError(f"no rustbelt-kg store at {endpoints.query}: "
+                                 "run `rustbelt-kg --store ... build`")
+        except BaseException:
+            self.http.close()
+            raise
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -123,6 +126,11 @@ class SparqlStore(CollectsStream):
                 f"{url}: the server cut its answer at {response.headers['x-sparql-maxrows']} "
                 "rows (its own limit, such as Virtuoso's ResultSetMaxRows): raise it",
                 limit="server row limit")
+        if response.headers.get("x-sql-state") == _ANYTIME:
+            raise ResultTruncated(
+                f"{url}: the server stopped the query at its own time limit and answered "
+                f"with part of the rows ({response.headers.get('x-sql-message', '')}): "
+                "raise its limit (Virtuoso: MaxQueryExecutionTime)", limit="server time limit")
         if graph:
             return ResultStream("graph", graph=_graph(response.content, url))
         return _table(response.text, form, url)
