@@ -20,6 +20,7 @@ from rustbelt_kg.project import Project
 from rustbelt_kg.query import compare_results, list_qc_queries, list_queries, run_query
 from rustbelt_kg.results import normalise, read_expected
 from rustbelt_kg.stores import MemoryStore, OxigraphStore, Store
+from rustbelt_kg.stores.endpoint import Endpoints
 from rustbelt_kg.stores.sparql import SparqlStore
 from rustbelt_kg.terms import Quad
 
@@ -145,6 +146,22 @@ def test_describe_says_what_the_embedded_store_says(kind: str, name: str,
 
 
 # -- writing ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "name"), [
+    case for case in _cases(["load-by-update"]) if case.values[0] in ("oxigraph-server",
+                                                                       "virtuoso")])
+def test_loading_by_update_gives_the_store_loading_by_gsp_gives(
+        kind: str, name: str, servers: dict[str, Server], built_project: Any) -> None:
+    server = servers[kind]
+    ends = server.endpoints
+    store = SparqlStore(Endpoints(ends.query, ends.update, None, "update"),
+                        environ=server.environ(), for_build=True)
+    try:
+        store.replace_all(built_project.quads)  # the same quads: the session's stores agree
+        assert len(store) == len(set(built_project.quads))
+    finally:
+        store.close()
 
 
 def _small(tag: str) -> list[Quad]:

@@ -53,7 +53,7 @@ from rustbelt_kg.sparql_values import bind_by_values
 from rustbelt_kg.stores.endpoint import Endpoints, HttpClient
 from rustbelt_kg.terms import Quad, from_oxigraph, iri_ref, nt_term
 
-__all__ = ["BATCH_BYTES", "GRAPHS", "UNION", "SparqlStore"]
+__all__ = ["BATCH_BYTES", "BATCH_TRIPLES", "GRAPHS", "UNION", "SparqlStore"]
 
 _OWN = "urn:x-rustbelt-kg:"
 UNION = _OWN + "union"
@@ -64,6 +64,9 @@ _PREVIOUS = _OWN + "previous:"
 _LISTED = _OWN + "Graph"  # the class of a data graph in GRAPHS
 #: The most N-Triples bytes one load request carries.
 BATCH_BYTES = 1 << 20
+#: The most triples one ``INSERT DATA`` carries: Virtuoso refuses an update whose SQL
+#: translation passes 10,000 lines (about 2,000 triples).
+BATCH_TRIPLES = 500
 
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -232,7 +235,8 @@ class SparqlStore(CollectsStream):
         staged: dict[str, str] = {}
         union = f"{_STAGING}{token}:union"
         pending: dict[str, list[str]] = {}
-        size = 0
+        size = count = 0
+        most = BATCH_TRIPLES if self.endpoints.load_method == "update" else 1 << 62
         with_blank_nodes: dict[str, list[str]] = {}
         for s, p, o, g in quads:
             if isinstance(g, BNode):
@@ -245,10 +249,10 @@ class SparqlStore(CollectsStream):
             for graph in (staged[name], union):
                 target.setdefault(graph, []).append(line)
             if target is pending:
-                size += 2 * len(line)
-                if size > BATCH_BYTES:
+                size, count = size + 2 * len(line), count + 2
+                if size > BATCH_BYTES or count >= most:
                     self._write(pending)
-                    pending, size = {}, 0
+                    pending, size, count = {}, 0, 0
         self._write(pending)
         if with_blank_nodes:
             self._insert(with_blank_nodes)
