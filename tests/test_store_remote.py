@@ -31,7 +31,7 @@ from rustbelt_kg.errors import (
     UsageError,
 )
 from rustbelt_kg.stores.endpoint import Endpoints, credentials, named_endpoints
-from rustbelt_kg.stores.sparql import SparqlStore
+from rustbelt_kg.stores.sparql import SparqlStore, _substituted
 from rustbelt_kg.terms import Quad
 
 EX = "urn:x-remote:"
@@ -211,6 +211,20 @@ def test_a_misbehaving_server_gives_a_typed_error(misbehaving: str, path: str,
                                                   error: type[Exception]) -> None:
     with pytest.raises(error):
         SparqlStore(Endpoints(misbehaving + path, timeout=0.5), environ={})
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+
+def test_a_parameter_is_sent_as_its_term_where_values_cannot_go_first() -> None:
+    query = ('SELECT ?e ?s WHERE { { ?e ?p ?o BIND (?e AS ?s) } UNION { ?s ?p ?e } '
+             'FILTER (?o != "?e") } ORDER BY ?e')
+    assert _substituted(query, {"e": URIRef("urn:e")}) == (
+        'SELECT (<urn:e> AS ?e) ?s WHERE { { <urn:e> ?p ?o BIND (<urn:e> AS ?s) } UNION '
+        '{ ?s ?p <urn:e> } FILTER (?o != "?e") } ORDER BY (<urn:e>)')
+    for unplain in ("SELECT * { ?e ?p ?o }", "SELECT ?e { ?s ?p ?o BIND (?s AS ?e) }",
+                    "SELECT ?e (COUNT(?o) AS ?n) { ?e ?p ?o } GROUP BY ?e"):
+        assert _substituted(unplain, {"e": URIRef("urn:e")}) is None
 
 
 # -- endpoints and credentials ----------------------------------------------------------------

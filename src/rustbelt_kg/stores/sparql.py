@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -73,6 +74,13 @@ _NTRIPLES = "application/n-triples"
 #: The SQL state with which Virtuoso marks an "anytime" answer: the rows found when its
 #: MaxQueryExecutionTime ran out.
 _ANYTIME = "S1TAT"
+#: The words, variables, brackets, strings, IRIs and comments of a query, for substitution.
+_TOKENS = re.compile(
+    r'"{3}(?:[^"\\]|\\.|"(?!""))*"{3}' r"|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[?$]\w+|[A-Za-z_]\w*|[{}()*]',
+    re.DOTALL,
+)
 #: Virtuoso 7 answers ASK with a one-row table of this variable instead of a boolean.
 _ASK_COLUMN = "__ASK_RETVAL"
 
@@ -150,7 +158,8 @@ class SparqlStore(CollectsStream):
         read = check_query(sparql)
         check_services(read, services)
         if bindings:
-            sparql = bind_by_values(sparql, bindings) or _trailing_values(sparql, bindings)
+            sparql = (bind_by_values(sparql, bindings) or _substituted(sparql, bindings)
+                      or _trailing_values(sparql, bindings))
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in namespaces.PREFIXES.items())
         return self._send(prologue + sparql, read.form, dataset=not names_dataset(sparql))
 
@@ -288,6 +297,37 @@ class SparqlStore(CollectsStream):
     def close(self) -> None:
         """Close the connections."""
         self.http.close()
+
+
+def _substituted(sparql: str, bindings: Mapping[str, Node]) -> str | None:
+    """``sparql`` with each bound variable replaced by its term, as pre-binding does, and
+    returned as ``(term AS ?name)`` in the projection; ``None`` where that is not plain
+    (``SELECT *``, a variable bound by ``AS``, ``GROUP BY``, a subquery, a blank node)."""
+    if any(isinstance(term, BNode) for term in bindings.values()):
+        return None
+    names = {"?" + name: nt_term(term) for name, term in bindings.items()}
+    names |= {"$" + name[1:]: term for name, term in names.items()}
+    out, at, depth, where, previous = [], 0, 0, False, ""
+    for token in _TOKENS.finditer(sparql):
+        text = token.group()
+        if text in "{}":
+            depth += 1 if text == "{" else -1
+            where = True
+        upper = text.upper()
+        if upper in ("*", "GROUP", "SELECT", "VALUES") and (where or upper == "*"):
+            return None  # a subquery, a grouping, trailing VALUES, or SELECT *
+        if text in names:
+            if previous == "AS":
+                return None
+            if not where:
+                value = f"({names[text]} AS {text})"  # the projection
+            else:  # in the WHERE group, or an expression after it (ORDER BY)
+                value = names[text] if depth else f"({names[text]})"
+            out.append(sparql[at:token.start()] + value)
+            at = token.end()
+        if not text.startswith("#"):
+            previous = upper
+    return "".join(out) + sparql[at:]
 
 
 def _trailing_values(sparql: str, bindings: Mapping[str, Node]) -> str:
