@@ -172,19 +172,21 @@ def test_a_wrong_password_is_endpoint_auth_failed_and_writes_nothing(tmp_path: P
 
 class _Misbehaving(http.server.BaseHTTPRequestHandler):
     """A fake endpoint: /500 fails, /garbage answers what is not JSON, /slow answers after
-    two seconds, /cut sends Virtuoso's mark of a partial answer."""
+    two seconds, /cut and /cut-rows send Virtuoso's marks of a partial answer (time, rows)."""
 
     def do_POST(self) -> None:  # noqa: N802 (the http.server API)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path == "/slow":
             time.sleep(2)
         status = 500 if self.path == "/500" else 200
-        body = b"<html>oops</html>" if self.path != "/cut" else (
+        body = b"<html>oops</html>" if not self.path.startswith("/cut") else (
             b'{"head": {"vars": ["g"]}, "results": {"bindings": []}}')
         self.send_response(status)
         self.send_header("Content-Type", "application/sparql-results+json")
         if self.path == "/cut":
             self.send_header("X-SQL-State", "S1TAT")
+        if self.path == "/cut-rows":
+            self.send_header("X-SPARQL-MaxRows", "10000")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -205,7 +207,7 @@ def misbehaving() -> Iterator[str]:
 
 @pytest.mark.parametrize(("path", "error"), [
     ("/500", EndpointUnavailable), ("/garbage", MalformedResponse), ("/slow", EndpointTimeout),
-    ("/cut", ResultTruncated),
+    ("/cut", ResultTruncated), ("/cut-rows", ResultTruncated),
 ])
 def test_a_misbehaving_server_gives_a_typed_error(misbehaving: str, path: str,
                                                   error: type[Exception]) -> None:
