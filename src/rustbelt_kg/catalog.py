@@ -8,7 +8,7 @@ loading rdflib or pyoxigraph.
 >>> sorted(RDF_FORMAT_INFO) == sorted(["turtle", "nt", "nquads", "trig", "jsonld", "xml"])
 True
 >>> sorted(STORE_HELP)
-['memory', 'oxigraph']
+['memory', 'oxigraph', 'sparql']
 """
 
 from __future__ import annotations

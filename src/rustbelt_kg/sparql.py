@@ -505,7 +505,7 @@ def has_top_level_order_by(text: str) -> bool:
 
 
 def names_dataset(text: str) -> bool:
-    """Whether ``text`` has a dataset clause of its own (``FROM`` or ``FROM NAMED``); the
+    r"""Whether ``text`` has a dataset clause of its own (``FROM`` or ``FROM NAMED``); the
     word in a string, an IRI or a comment does not count.
 
     >>> names_dataset("SELECT * FROM <urn:g> { ?s ?p ?o }")
