@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                 column["load (GSP)"] = timed(lambda s=store: s.replace_all(quads))
             else:
                 column["load"] = timed(lambda s=store: s.replace_all(quads))
+            if not isinstance(column.get("load", column.get("load (GSP)")), float):
+                column["export"] = "no data"  # a failed load: nothing to time
+                store.close()
+                continue
             for query in queries:
                 if query.name in SKIP.get(name, ()):
                     column[query.name] = "not run"
