@@ -254,6 +254,19 @@ def test_a_named_store_comes_from_rustbelt_kg_toml(tmp_path: Path) -> None:
         named_endpoints(tmp_path, "lab")
 
 
+def test_store_names_a_table_of_rustbelt_kg_toml(tiny_project: Any) -> None:
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    (tiny_project.root / "rustbelt-kg.toml").write_text(f'[stores.lab]\nendpoint = "{url}"\n')
+    runner = CliRunner()
+    down = runner.invoke(cli, ["--project", str(tiny_project.root), "--store", "lab", "stats"])
+    assert down.exit_code == 4, down.output  # the named server was asked, and is down
+    assert url in down.output
+    unknown = runner.invoke(cli, ["--project", str(tiny_project.root), "--store", "labs",
+                                  "stats"])
+    assert unknown.exit_code == 2
+    assert "unknown store 'labs'" in unknown.output
+
+
 def test_endpoint_options_need_the_sparql_store() -> None:
     result = CliRunner().invoke(cli, ["--endpoint", "http://127.0.0.1:1/q", "stats"])
     assert result.exit_code == 2
