@@ -28,6 +28,7 @@ from rustbelt_kg.errors import (
     EndpointUnavailable,
     MalformedResponse,
     ResultTruncated,
+    StoreError,
     UsageError,
 )
 from rustbelt_kg.stores.endpoint import Endpoints, credentials, named_endpoints
@@ -145,6 +146,18 @@ def test_staging_that_fails_puts_the_previous_content_back(server: Server) -> No
         raise UsageError("a check failed")
     assert _tags(store) == {"old"}
     assert store.named_graphs() == sorted(f"{EX}g{n}" for n in range(6))
+
+
+def test_staging_that_fails_and_cannot_put_the_old_content_back_says_so(
+        tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path / "data") as server:
+        store = _store(server)
+        store.replace_all(_content("old"))
+        with pytest.raises(StoreError, match="could not be put back") as raised, \
+                store.staging(_content("new")):
+            server.kill()
+            raise UsageError("a check failed")
+        assert "a check failed" in str(raised.value)
 
 
 # -- faults ---------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 
-import httpx
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import BNode, Literal, Node, URIRef
@@ -41,10 +40,10 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import (
     EndpointRejected,
-    LimitExceeded,
     MalformedResponse,
     QuerySyntaxError,
     ResultTruncated,
+    RustbeltError,
     StoreError,
     UsageError,
 )
@@ -215,12 +214,16 @@ class SparqlStore(CollectsStream):
         self._graphs = None
         try:
             yield
-        except BaseException:
+        except BaseException as failure:
             back = [f"DROP SILENT GRAPH {iri_ref(g)}" for g in [*staged, UNION, GRAPHS]]
             back += [f"MOVE SILENT GRAPH <{a}> TO GRAPH {iri_ref(g)}" for g, a in aside.items()]
-            with contextlib.suppress(StoreError, LimitExceeded, OSError, httpx.HTTPError):
-                self._update(back)
             self._graphs = None
+            try:
+                self._update(back)
+            except RustbeltError as error:
+                raise StoreError(
+                    f"{failure}\nand the previous content could not be put back ({error}): "
+                    "the new content is live; build again") from failure
             raise
         self._update([f"DROP SILENT GRAPH <{a}>" for a in aside.values()])
 
