@@ -52,8 +52,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     made.close()
 
 
-def test_registry_has_both_stores() -> None:
-    assert set(STORES) == {"oxigraph", "memory"}
+def test_registry_has_the_embedded_the_memory_and_the_remote_store() -> None:
+    assert set(STORES) == {"oxigraph", "memory", "sparql"}
     assert all(kind.help for kind in STORES.values())
 
 

@@ -79,7 +79,11 @@ class App:
         """The store named by ``--store``, opened for reading."""
         from rustbelt_kg.store import open_store
 
-        return open_store(self.store_name, self.project())
+        store = open_store(self.store_name, self.project())
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(store.close)  # a remote store's connections
+        return store
 
 
 pass_app = click.make_pass_decorator(App)
@@ -177,21 +181,38 @@ class RustbeltGroup(click.Group):
 @click.option(
     "--store",
     "store_name",
-    type=click.Choice(sorted(STORE_HELP)),
     default="oxigraph",
     show_default=True,
     help="Which store to use: "
     + "; ".join(f"{name}: {text}" for name, text in sorted(STORE_HELP.items()))
-    + ".",
+    + "; or the name of a [stores.NAME] table in rustbelt-kg.toml.",
 )
+@click.option("--endpoint", metavar="URL",
+              help="With --store sparql: the server's SPARQL 1.1 query endpoint. Credentials "
+              "come from RUSTBELT_KG_SPARQL_USER and RUSTBELT_KG_SPARQL_PASSWORD or a netrc "
+              "entry for the host, never from the command line.")
+@click.option("--update-endpoint", metavar="URL",
+              help="With --store sparql: its SPARQL 1.1 Update endpoint (default: --endpoint).")
+@click.option("--gsp-endpoint", metavar="URL",
+              help="With --store sparql: its Graph Store Protocol endpoint (loads go through "
+              "it; without it, through UPDATE).")
 @click.version_option(
     __version__, "--version", prog_name="rustbelt-kg", message="%(prog)s %(version)s"
 )
 @click.pass_context
-def cli(ctx: click.Context, project_option: Path | None, store_name: str) -> None:
+def cli(ctx: click.Context, project_option: Path | None, store_name: str,
+        endpoint: str | None, update_endpoint: str | None, gsp_endpoint: str | None) -> None:
     """A knowledge graph of one China Daily article, every fact traced to its words."""
     _library_warnings_on_one_line()
     ctx.obj = App(project_option, store_name)
+    if endpoint or update_endpoint or gsp_endpoint:
+        if store_name != "sparql" or not endpoint:
+            raise click.UsageError("--endpoint, --update-endpoint and --gsp-endpoint go with "
+                                   "--store sparql, and --endpoint is required with them")
+        from rustbelt_kg.stores import endpoints_given
+        from rustbelt_kg.stores.endpoint import Endpoints
+
+        ctx.with_resource(endpoints_given(Endpoints(endpoint, update_endpoint, gsp_endpoint)))
 
 
 def _emit(text: str) -> None:

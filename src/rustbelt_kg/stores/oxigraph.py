@@ -1,41 +1,29 @@
-"""The ``Store`` interface and its implementations, looked up by name in :data:`STORES`.
+"""The ``oxigraph`` store: an embedded Oxigraph store on disk under ``build/store``.
 
-- ``oxigraph`` (default): an embedded Oxigraph store on disk under ``build/store``.
-  ``build/store`` is a symlink to the live directory ``build/store-<random>``
-  (:class:`rustbelt_kg.livedir.LiveDir`): :meth:`OxigraphStore.staging` fills a fresh
-  directory that the store reads until the block ends, then swaps the link with
-  :func:`os.replace`, so a load (or a build) that fails or is killed leaves the previous
-  store intact. One writer at a time: a build holds ``build/.store.lock``
-  (:func:`fcntl.flock`) while it replaces the store, and a second build fails at once.
-  Readers need no lock; one that stays open across a rebuild keeps seeing the snapshot it
-  opened.
-- ``memory``: an rdflib ``Dataset`` in memory, filled from the source files
-  (:mod:`rustbelt_kg.memory_store`).
-
-Queries see the union of all graphs as their default graph, as a set (an RDF merge:
-a triple asserted by two claims matches once, in both stores). Terms crossing the interface
-are rdflib terms; each store converts at its own boundary (literals normalised, see
-:func:`rustbelt_kg.results.normalise`). A remote SPARQL store could be one more
-:class:`StoreKind` whose ``open`` builds a client; nothing else would change.
+``build/store`` is a symlink to the live directory ``build/store-<random>``
+(:class:`rustbelt_kg.livedir.LiveDir`): :meth:`OxigraphStore.staging` fills a fresh
+directory that the store reads until the block ends, then swaps the link with
+:func:`os.replace`, so a load (or a build) that fails or is killed leaves the previous
+store intact. One writer at a time: a build holds ``build/.store.lock``
+(:func:`fcntl.flock`) while it replaces the store, and a second build fails at once.
+Readers need no lock; one that stays open across a rebuild keeps seeing the snapshot it
+opened. It is registered in :data:`rustbelt_kg.stores.STORES`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.term import Node
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.catalog import STORE_HELP
-from rustbelt_kg.errors import StoreError, UsageError
+from rustbelt_kg.errors import StoreError
 from rustbelt_kg.livedir import LiveDir
-from rustbelt_kg.memory_store import MemoryStore, memory_dataset
-from rustbelt_kg.results import CollectsStream, QueryResult, ResultStream, normalise
+from rustbelt_kg.results import CollectsStream, ResultStream, normalise
 from rustbelt_kg.sparql import check_query, check_services, query_syntax_error
 from rustbelt_kg.sparql_values import bind_by_values
 from rustbelt_kg.terms import (
@@ -46,49 +34,10 @@ from rustbelt_kg.terms import (
     to_oxigraph_quad,
 )
 
-if TYPE_CHECKING:
-    from rustbelt_kg.project import Project
-
-__all__ = [
-    "STORES",
-    "MemoryStore",
-    "OxigraphStore",
-    "Quad",
-    "Store",
-    "StoreKind",
-    "engine_quads",
-    "from_oxigraph",
-    "from_oxigraph_quad",
-    "memory_dataset",
-    "open_store",
-    "staged",
-    "to_oxigraph",
-    "to_oxigraph_quad",
-]
-
+__all__ = ["COUNT_FILE", "SOURCE_DEFAULT_GRAPH", "AnyQuad", "OxigraphStore", "engine_quads"]
 
 #: A quad of either kind the stores accept: pyoxigraph's (the bulk path) or rdflib's.
 AnyQuad = Quad | ox.Quad
-
-
-class Store(Protocol):
-    """What every store offers. Quads are ``(s, p, o, g)``, ``g`` ``None`` for the default."""
-
-    def add_quads(self, quads: Iterable[AnyQuad]) -> None: ...  # one transaction
-    def replace_all(self, quads: Iterable[AnyQuad]) -> None: ...  # atomic swap of all content
-    def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
-    def query(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
-        services: Iterable[str] = (),
-    ) -> QueryResult: ...
-    def stream(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
-        services: Iterable[str] = (),
-    ) -> ResultStream: ...  # rows read as they come
-    def quads(self, graph: str | None = None) -> Iterator[Quad]: ...
-    def named_graphs(self) -> list[str]: ...
-    def __len__(self) -> int: ...
-    def close(self) -> None: ...
 
 
 # -- Oxigraph -----------------------------------------------------------------------------
@@ -429,69 +378,3 @@ class OxigraphStore(CollectsStream):
     def close(self) -> None:
         """Release the store (and its lock on disk)."""
         self._store = None
-
-
-# -- the registry ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoreKind:
-    """A kind of store: ``open(project, for_build)`` returns a ready store.
-
-    ``for_build=True`` gives a store for :meth:`Store.replace_all` that does not read
-    the current content (a corrupt store can be rebuilt); otherwise it is opened for
-    reading the current content.
-    """
-
-    name: str
-    help: str
-    open: Callable[[Project, bool], Store]
-
-
-def _open_oxigraph(project: Project, for_build: bool) -> Store:
-    if for_build:
-        return OxigraphStore(project.store_path, for_build=True)
-    return OxigraphStore(project.store_path, read_only=True)
-
-
-def _open_memory(project: Project, for_build: bool) -> Store:
-    store = MemoryStore()
-    if not for_build:
-        from rustbelt_kg.load import load_quads
-
-        store.replace_all(load_quads(project))
-    return store
-
-
-_OPENERS: dict[str, Callable[[Project, bool], Store]] = {
-    "oxigraph": _open_oxigraph,
-    "memory": _open_memory,
-}
-
-#: The registry of stores, by name (names and help: :data:`catalog.STORE_HELP`).
-STORES: dict[str, StoreKind] = {
-    name: StoreKind(name, help, _OPENERS[name]) for name, help in STORE_HELP.items()
-}
-
-
-@contextlib.contextmanager
-def staged(store: Store, quads: Iterable[AnyQuad]) -> Iterator[Store]:
-    """``store`` filled with ``quads`` inside the block, its new content made live when the
-    block ends without an error (:meth:`OxigraphStore.staging`). A store without staging
-    (in memory: nothing on disk to keep whole) is simply replaced."""
-    staging = getattr(store, "staging", None)
-    if staging is None:
-        store.replace_all(quads)
-        yield store
-        return
-    with staging(quads):
-        yield store
-
-
-def open_store(name: str, project: Project, *, for_build: bool = False) -> Store:
-    """Open the store called ``name`` (a key of :data:`STORES`) for ``project``."""
-    try:
-        kind = STORES[name]
-    except KeyError:
-        raise UsageError(f"unknown store {name!r}; known: {', '.join(STORES)}") from None
-    return kind.open(project, for_build)

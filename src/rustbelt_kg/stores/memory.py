@@ -1,8 +1,8 @@
 """The ``memory`` store: an rdflib ``Dataset`` in memory whose default graph is the union.
 
-It answers like :class:`rustbelt_kg.store.OxigraphStore` (a set union, literals
+It answers like :class:`rustbelt_kg.stores.oxigraph.OxigraphStore` (a set union, literals
 normalised at the boundary: see :func:`rustbelt_kg.results.normalise`), so results of
-the two engines compare equal. It is registered in :data:`rustbelt_kg.store.STORES`.
+the two engines compare equal. It is registered in :data:`rustbelt_kg.stores.STORES`.
 """
 
 from __future__ import annotations
