@@ -1,12 +1,18 @@
 """How rustbelt-kg's cost grows with the data, beside plain rdflib + pyshacl.
 
-    python bench/bench_scale.py [--sizes 10k,100k,1M] [--cap 300] [--out docs]
+    python bench/bench_scale.py [--sizes 10k,100k,1M] [--steps load,export,count] [--cap 300]
+                                [--no-baseline] [--json FILE] [--out docs]
+    python bench/bench_scale.py --render 10k-100k.json 1M.json   # one report from saved runs
 
 For each size, ``bench/gen_corpus.py`` writes a project copy with enough synthetic sources
 for about that many triples, and every step runs in a fresh child process (its peak RSS is
-the child's own):
+the child's own). Each step is a function in :data:`OURS` (and the baseline's in
+:func:`baseline`); ``--steps`` picks some (a quick run: ``--sizes 10k --steps load,export``):
 
-- load: parse every source file, check the graph rules, fill a new on-disk store;
+- load: parse every source file into the engine's quads, check the graph rules, bulk-load a
+  new on-disk store (quads and union); beside it, pyoxigraph's own bulk loader alone on the
+  same quads (one N-Quads file, no rules, no union), the ratio's reference;
+- count: ``len()`` of the built store (read from the count its load recorded);
 - validate: the full SHACL validation (core constraints and SHACL-SPARQL);
 - check: ``rustbelt-kg check`` (quotes against the texts, QC queries);
 - one row per stored query (with its parameters' defaults) and per QC query, on the store;
@@ -55,6 +61,8 @@ BASE_TRIPLES = 2_200
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 #: Stored queries about one entity (their parameter binds it); the rest are corpus-wide.
 ENTITY_SCOPED = {"entity-facts"}
+#: The row of pyoxigraph's own bulk loader, the reference of our load.
+REFERENCE = "load: pyoxigraph's own bulk loader alone, same quads"
 INCREMENTAL = ("incremental validation (one added source)", "incremental build (one added source)")
 
 # -- steps, run in a child process --------------------------------------------------------
@@ -88,51 +96,99 @@ def _timed(name: str, job: Any, cap: float, **extra: Any) -> Any:
     return value
 
 
-def ours(step: str, root: Path, cap: float) -> None:
-    from rustbelt_kg.build import check_sources, validate_quads
-    from rustbelt_kg.export import write_exports
+def _ours_load(project: Any, cap: float) -> None:
+    """Parse and check every source file, then fill a new on-disk store (the union too)."""
+    from rustbelt_kg.load import load_engine_quads
+    from rustbelt_kg.store import OxigraphStore
+
+    started = time.perf_counter()
+    quads = _timed("load: parse and graph rules", lambda: load_engine_quads(project), cap)
+    store = OxigraphStore(project.store_path, for_build=True)
+    _timed("load: bulk load into the store", lambda: store.replace_all(quads), cap)
+    _emit("load", time.perf_counter() - started)
+
+
+def _reference_load(project: Any, cap: float) -> None:
+    """pyoxigraph's own bulk loader on the same quads (one N-Quads file, written first and
+    not timed), into a fresh store: no graph rules, no union."""
+    import pyoxigraph as ox
+
+    from rustbelt_kg.load import load_engine_quads
+
+    folder = Path(tempfile.mkdtemp())
+    data = folder / "all.nq"
+    ox.serialize(load_engine_quads(project), str(data), format=ox.RdfFormat.N_QUADS)
+
+    def load() -> None:
+        store = ox.Store(str(folder / "store"))
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+
+    _timed(REFERENCE, load, cap)
+    shutil.rmtree(folder)
+
+
+def _ours_validate(project: Any, cap: float) -> None:
+    from rustbelt_kg.build import validate_quads
     from rustbelt_kg.load import load_quads, load_shapes
-    from rustbelt_kg.project import Project
+
+    quads = load_quads(project)
+    shapes = load_shapes(project)
+    _timed("validate", lambda: validate_quads(quads, shapes), cap)
+
+
+def _ours_check(project: Any, cap: float) -> None:
+    from rustbelt_kg.build import check_sources
+
+    _timed("check", lambda: check_sources(project), cap)
+
+
+def _ours_queries(project: Any, cap: float) -> None:
     from rustbelt_kg.query import list_qc_queries, list_queries, run_query
     from rustbelt_kg.store import OxigraphStore
 
-    project = Project(root)
-    if step == "load":
-        def load() -> int:
-            store = OxigraphStore(project.store_path, for_build=True)
-            store.replace_all(load_quads(project))
-            return len(store)
-        _timed("load", load, cap)
-    elif step == "validate":
-        quads = load_quads(project)
-        shapes = load_shapes(project)
-        _timed("validate", lambda: validate_quads(quads, shapes), cap)
-    elif step == "check":
-        _timed("check", lambda: check_sources(project), cap)
-    elif step == "queries":
-        store = OxigraphStore(project.store_path, read_only=True)
-        for query in list_queries(project):
-            _timed(f"query {query.name}", lambda q=query: run_query(store, q), cap)
-        for query in list_qc_queries(project):
-            _timed(f"QC {query.name}", lambda q=query: run_query(store, q), cap)
-    elif step == "incremental":
-        incremental_rows(project, cap)
-    elif step == "export":  # as build writes them: every format, N-Triples by the engine
-        store = OxigraphStore(project.store_path, read_only=True)
-        quads = list(store.quads())
-        out = Path(tempfile.mkdtemp())
-        stamps: list[tuple[str, float]] = []
-        started = time.perf_counter()
-        write_exports(quads, out, "x", progress=lambda n: stamps.append((n, time.perf_counter())),
-                      union_ntriples=store.union_ntriples)
-        ended = time.perf_counter()
-        _emit("export: canonical quads, literal check", stamps[0][1] - started)
-        for (name, at), (_, until) in zip(stamps, [*stamps[1:], ("", ended)], strict=True):
-            _emit(f"export {name.rsplit('.', 1)[1]}", until - at)
-        shutil.rmtree(out)
+    store = OxigraphStore(project.store_path, read_only=True)
+    for query in list_queries(project):
+        _timed(f"query {query.name}", lambda q=query: run_query(store, q), cap)
+    for query in list_qc_queries(project):
+        _timed(f"QC {query.name}", lambda q=query: run_query(store, q), cap)
 
 
-def incremental_rows(project: Any, cap: float) -> None:
+def _ours_export(project: Any, cap: float) -> None:
+    """Every format, as build writes them, from the parsed quads (parsed first, not timed)."""
+    from rustbelt_kg.engine_export import ENGINE_FORMATS, EngineLines
+    from rustbelt_kg.export import RDF_FORMATS, write_exports
+    from rustbelt_kg.load import load_engine_quads
+
+    quads = load_engine_quads(project)
+    out = Path(tempfile.mkdtemp())
+    for name in ENGINE_FORMATS:  # each on its own, from the quads to the file's bytes
+        extension = RDF_FORMATS[name].extension
+        _timed(f"export {extension}", lambda n=name, e=extension: (out / f"x.{e}").write_bytes(
+            EngineLines(quads).write(n)), cap)
+    stamps: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    write_exports(quads, out, "x", progress=lambda n: stamps.append((n, time.perf_counter())))
+    ended = time.perf_counter()
+    _emit("export, every format as build writes them", ended - started)
+    for (name, at), (_, until) in zip(stamps, [*stamps[1:], ("", ended)], strict=True):
+        extension = name.rsplit(".", 1)[1]
+        if not any(RDF_FORMATS[f].extension == extension for f in ENGINE_FORMATS):
+            _emit(f"export {extension}", until - at)
+    shutil.rmtree(out)
+
+
+def _ours_count(project: Any, cap: float) -> None:
+    """The number of quads of the built store, as ``len()`` gives it (a fresh reader)."""
+    from rustbelt_kg.store import OxigraphStore
+
+    def count() -> int:
+        return len(OxigraphStore(project.store_path, read_only=True))
+
+    _timed("count (len of the store)", count, cap)
+
+
+def _ours_incremental(project: Any, cap: float) -> None:
     """A full build, then one generated source more, built incrementally: the build's time
     and its validation step's (:data:`INCREMENTAL`). The first incremental build after the
     full one reads the queries and shapes to learn what they depend on, once; its time is
@@ -179,6 +235,30 @@ def incremental_rows(project: Any, cap: float) -> None:
     _emit(INCREMENTAL[0], times.get("validate", float("inf")))
     print(summary.incremental, file=sys.stderr)
     shutil.rmtree(copy.parent, ignore_errors=True)
+
+
+#: rustbelt-kg's steps, each a function of (project, cap) that emits its rows; a new row
+#: is one more entry here and in :data:`STEPS`.
+OURS: dict[str, Any] = {
+    "load": _ours_load,
+    "reference": _reference_load,
+    "validate": _ours_validate,
+    "check": _ours_check,
+    "queries": _ours_queries,
+    "export": _ours_export,
+    "count": _ours_count,
+    "incremental": _ours_incremental,
+}
+#: The steps in the order they run (``count`` and ``queries`` read the store ``load`` built).
+STEPS = ("load", "reference", "count", "validate", "check", "queries", "export", "incremental")
+#: The baseline's steps (the same work, see :func:`baseline`).
+BASELINE_STEPS = ("load", "validate", "queries", "export")
+
+
+def ours(step: str, root: Path, cap: float) -> None:
+    from rustbelt_kg.project import Project
+
+    OURS[step](Project(root), cap)
 
 
 def baseline(step: str, root: Path, cap: float) -> None:
@@ -312,20 +392,25 @@ def _ratio(ours_s: float | None, base_s: float | None) -> str:
 
 
 def measure(size: str, sources: int, cap: float, progress: Any, task: Any,
-            capped: set[str], baseline_too: bool = True) -> dict[str, Any]:
-    """Every step at one size; ``capped`` names the baseline rows past the cap at a smaller
-    size (not run again, reported ``> cap``), and gets this size's."""
+            capped: set[str], baseline_too: bool = True,
+            steps: tuple[str, ...] = STEPS) -> dict[str, Any]:
+    """Every step of ``steps`` at one size; ``capped`` names the baseline rows past the cap
+    at a smaller size (not run again, reported ``> cap``), and gets this size's."""
     from gen_corpus import generate
 
     work = Path(tempfile.mkdtemp(prefix=f"rustbelt-bench-{size}-"))
     try:
+        started = time.perf_counter()
         generate(sources, work)
         data: dict[str, Any] = {"size": size, "sources": sources, "ours": {}, "baseline": {},
-                                "rss": {}, "base_rss": {}}
+                                "rss": {}, "base_rss": {},
+                                "generate_seconds": time.perf_counter() - started,
+                                "load_average": os.getloadavg()}
         sides: list[tuple[str, tuple[str, ...]]] = [
-            ("ours", ("load", "validate", "check", "queries", "export", "incremental"))]
+            ("ours", tuple(s for s in STEPS if s in steps and s != "load"))]
+        sides[0] = ("ours", ("load", *sides[0][1]))  # the others read the store it builds
         if baseline_too:
-            sides.append(("baseline", ("load", "validate", "queries", "export")))
+            sides.append(("baseline", tuple(s for s in BASELINE_STEPS if s in steps)))
         for side, steps in sides:
             for step in steps:
                 progress.update(task, description=f"{size}: {side} {step}")
@@ -373,11 +458,13 @@ def table(results: list[dict[str, Any]]) -> str:
         if name not in names:
             lines.append(f"| {name} | " + " | ".join(["not measured", "—", "—"] * len(results))
                          + " |")
-    for step in ("load", "validate", "check", "queries", "export"):
+    for step in STEPS:
+        if not any(step in r["rss"] for r in results):
+            continue
         cells = []
         for r in results:
-            base = r["base_rss"].get(step)
-            cells += [f"{r['rss'][step]:,.0f} MB",
+            base, mine = r["base_rss"].get(step), r["rss"].get(step)
+            cells += ["—" if mine is None else f"{mine:,.0f} MB",
                       "—" if base is None else f"{base:,.0f} MB", "—"]
         lines.append(f"| peak RSS, {step} | " + " | ".join(cells) + " |")
     lines.append("| store size on disk | " + " | ".join(
@@ -385,31 +472,46 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _largest(results: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The result of the largest size at which our ``name`` row was measured."""
+    return next((r for r in reversed(results) if name in r["ours"]), None)
+
+
 def targets(results: list[dict[str, Any]]) -> str:
-    """Each target at the largest size, met or missed by how much."""
-    big = results[-1]
-    mine, base, n = big["ours"], big["baseline"], big["triples"]
-    out = [f"Targets at {big['size']} ({n:,} triples):", ""]
+    """Each target at the largest size where its step ran, met or missed by how much."""
+    out = ["Targets (each at the largest size where its step ran):", ""]
 
-    def line(what: str, ok: bool, detail: str) -> None:
-        out.append(f"- {'met' if ok else 'MISSED'}: {what} ({detail})")
+    def line(what: str, ok: bool, detail: str, at: dict[str, Any]) -> None:
+        size = f"{at['size']}, {at['triples']:,} triples"
+        out.append(f"- {'met' if ok else 'MISSED'}: {what} ({size}: {detail})")
 
-    load = mine.get("load", float("inf"))
-    line("load >= 250k triples/s", n / load >= 250_000, f"{n / load:,.0f} triples/s")
-    validate, pyshacl = mine.get("validate", float("inf")), base.get("validate")
-    if pyshacl is None:
-        line("validation no slower than one pyshacl pass", False, "baseline not run")
-    else:
-        line("validation no slower than one pyshacl pass", validate <= pyshacl,
-             f"{_fmt(validate)} against {_fmt(pyshacl)}")
-    rss = big["rss"].get("validate", 0)
-    line("validation peak RSS <= 4 GB", rss <= 4096, f"{rss:,.0f} MB")
-    for name, seconds in mine.items():
+    big = _largest(results, "load")
+    if big is not None:
+        n, load, alone = big["triples"], big["ours"]["load"], big["ours"].get(REFERENCE)
+        beside = "" if alone is None else (
+            f"; pyoxigraph's own bulk loader alone on the same quads: {n / alone:,.0f} "
+            f"triples/s, ours takes {load / alone:.1f}x its time")
+        line("load >= 250k triples/s", n / load >= 250_000, f"{n / load:,.0f} triples/s{beside}",
+             big)
+    big = _largest(results, "validate")
+    if big is not None:
+        validate, pyshacl = big["ours"]["validate"], big["baseline"].get("validate")
+        if pyshacl is None:
+            line("validation no slower than one pyshacl pass", False, "baseline not run", big)
+        else:
+            line("validation no slower than one pyshacl pass", validate <= pyshacl,
+                 f"{_fmt(validate)} against {_fmt(pyshacl)}", big)
+        rss = big["rss"].get("validate", 0)
+        line("validation peak RSS <= 4 GB", rss <= 4096, f"{rss:,.0f} MB", big)
+    big = next((r for r in reversed(results)
+                if any(n.startswith(("query ", "QC ")) for n in r["ours"])), None)
+    for name, seconds in (big or {"ours": {}})["ours"].items():
         if not name.startswith(("query ", "QC ")):
             continue
+        assert big is not None
         short = name.split(" ", 1)[1]
         limit = 0.1 if short in ENTITY_SCOPED else 1.0
-        other = base.get(name)
+        other = big["baseline"].get(name)
         if other is None:
             ratio, ratio_text = 0.0, "no baseline"
         elif other == float("inf"):  # past its cap: at least the cap's ratio
@@ -419,13 +521,20 @@ def targets(results: list[dict[str, Any]]) -> str:
             ratio = other / max(seconds, 1e-6)
             ratio_text = f"rdflib {_fmt(other)}, {ratio:.0f}x"
         line(f"{name} <= {_fmt(limit)} and >= 20x rdflib", seconds <= limit and ratio >= 20,
-             f"{_fmt(seconds)}; {ratio_text}")
-    nt, ttl = mine.get("export nt", float("inf")), mine.get("export ttl", float("inf"))
-    line("N-Triples export >= 1M triples/s", n / nt >= 1_000_000, f"{n / nt:,.0f} triples/s")
-    line("sorted Turtle export >= 200k triples/s", n / ttl >= 200_000, f"{n / ttl:,.0f} triples/s")
+             f"{_fmt(seconds)}; {ratio_text}", big)
+    for row, what, rate in (("export nt", "N-Triples export >= 1M triples/s", 1_000_000),
+                            ("export ttl", "sorted Turtle export >= 200k triples/s", 200_000)):
+        big = _largest(results, row)
+        if big is not None:
+            n, seconds = big["triples"], big["ours"][row]
+            line(what, n / seconds >= rate, f"{n / seconds:,.0f} triples/s", big)
     for name, limit in zip(INCREMENTAL, (1.0, 3.0), strict=True):
-        seconds = mine.get(name, float("inf"))
-        line(f"{name} <= {_fmt(limit)}", seconds <= limit, _fmt(seconds))
+        big = _largest(results, name)
+        if big is None:
+            out.append(f"- not measured: {name}")
+        else:
+            seconds = big["ours"][name]
+            line(f"{name} <= {_fmt(limit)}", seconds <= limit, _fmt(seconds), big)
     return "\n".join(out) + "\n"
 
 
@@ -435,7 +544,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = ["load", "validate", "check", "export nt", "export ttl"]
+    steps = ["load", REFERENCE, "validate", "check", "export nt", "export ttl"]
     queries = sorted({n for r in results for n in r["ours"] if n.startswith(("query", "QC"))})
     figure, axes = plt.subplots(1, 2, figsize=(13, 5.5))
     x = [r["triples"] for r in results]
@@ -444,14 +553,15 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
             y = [r[side].get(step) for r in results]
             if any(v is not None and v != float("inf") for v in y):
                 axes[0].plot(x, [v if v != float("inf") else None for v in y], style,
-                             label=f"{step} ({'rustbelt-kg' if side == 'ours' else 'baseline'})")
+                             label=step if step == REFERENCE else
+                             f"{step} ({'rustbelt-kg' if side == 'ours' else 'baseline'})")
     for side, style in (("ours", "-o"), ("baseline", "--x")):
         who = "rustbelt-kg" if side == "ours" else "baseline"
-        y = [max((r[side].get(q) or 0) for q in queries) for r in results]
+        y = [max(((r[side].get(q) or 0) for q in queries), default=0) or None for r in results]
         axes[1].plot(x, [v if v != float("inf") else None for v in y], style,
                      label=f"slowest query ({who})")
         y = [sum((r[side].get(q) or 0) for q in queries if r[side].get(q) != float("inf"))
-             for r in results]
+             or None for r in results]  # None: not measured at that size
         axes[1].plot(x, y, style, label=f"all queries, finished ({who})")
     for axis, title in zip(axes, ("load, validation, check, export", "stored and QC queries"),
                            strict=True):
@@ -473,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--no-baseline", action="store_true", help="measure rustbelt-kg only")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help=f"steps to run, of {', '.join(STEPS)} (load always runs)")
     parser.add_argument("--render", type=Path, nargs="+", metavar="JSON",
                         help="write the report and plot from saved --json results, in order")
     parser.add_argument("--child", nargs=4, metavar=("SIDE", "STEP", "ROOT", "CAP"),
@@ -502,12 +614,18 @@ def main(argv: list[str] | None = None) -> int:
     capped: set[str] = set()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True)) as progress:
-        task = progress.add_task("bench", total=10 * len(sizes))
+        steps = tuple(s.strip() for s in args.steps.split(","))
+        unknown = set(steps) - set(STEPS)
+        if unknown:
+            parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+        per_size = len(set(steps) | {"load"}) + (
+            0 if args.no_baseline else len(set(steps) & set(BASELINE_STEPS)))
+        task = progress.add_task("bench", total=per_size * len(sizes))
         for size in sizes:
             triples = SIZES.get(size) or int(size)
             sources = max(1, (triples - BASE_TRIPLES) // TRIPLES_PER_SOURCE)
             data = measure(size, sources, args.cap, progress, task, capped,
-                           baseline_too=not args.no_baseline)
+                           baseline_too=not args.no_baseline, steps=steps)
             data["cap"] = args.cap
             results.append(data)
             if args.json:
@@ -518,8 +636,18 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: list[dict[str, Any]], out: Path) -> int:
     """Print the report; write it and the plot into ``out``."""
     caps = sorted({f"{r['cap']:.0f} s" for r in results})
-    text = (f"Machine: {machine()}. Step cap: {', '.join(caps)}.\n\n" + table(results) + "\n"
-            + targets(results))
+    loads = "; ".join(
+        f"{r['size']}: {', '.join(f'{x:.1f}' for x in r['load_average'])}"
+        for r in results if r.get("load_average"))
+    text = (f"Machine: {machine()}. Step cap: {', '.join(caps)}. The machine is shared: "
+            f"load average (1, 5, 15 min) when each size started: {loads or 'not recorded'}."
+            "\n\n" + table(results) + "\n" + targets(results))
+    unrun = [r["size"] for r in results if not any(
+        v != float("inf") for v in r["baseline"].values())]
+    if unrun:
+        text += (f"\nThe baseline was not run at {', '.join(unrun)} (--no-baseline): the machine "
+                 "is shared, and its steps past the cap at a smaller size (shown > cap) would "
+                 "hold it for the whole cap again.\n")
     errors = [e for r in results for e in r.get("errors", [])]
     if errors:
         text += "\nSteps that did not finish:\n\n" + "".join(f"- {e}\n" for e in errors)

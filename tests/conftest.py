@@ -11,6 +11,9 @@
   and ``.quads``. For tests that read the real data; do not write to its store.
 - ``wikidata_endpoint`` (session): the query URL of one real Oxigraph server on loopback,
   loaded with the Wikidata-shaped fixture (``tests/wikidata_server.py``).
+- ``served_store`` (session): a store of the real checkout for servers to serve;
+  ``served`` (session): the base URL of our own server under uvicorn on loopback, serving
+  it (``tests/served.py``).
 """
 
 from __future__ import annotations
@@ -93,3 +96,25 @@ def wikidata_endpoint() -> Iterator[str]:
     """The query URL of a real Oxigraph server loaded with the Wikidata-shaped fixture."""
     with oxigraph_server() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(scope="session")
+def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the real checkout, built under a temporary folder, for servers to serve."""
+    store_path = tmp_path_factory.mktemp("served") / "store"
+    store = OxigraphStore(store_path, create=True)
+    store.replace_all(load_quads(Project(REPO_ROOT)))
+    store.close()
+    return store_path
+
+
+@pytest.fixture(scope="session")
+def served(served_store: Path) -> Iterator[str]:
+    """The base URL of our server (``rustbelt-kg serve``) under uvicorn on loopback, serving
+    the real checkout (``tests/served.py``)."""
+    from served import running
+
+    from rustbelt_kg.server import ServerConfig
+
+    with running(Project(REPO_ROOT), ServerConfig(store_path=served_store)) as base:
+        yield base

@@ -339,7 +339,7 @@ def test_a_build_killed_while_writing_the_exports_leaves_the_previous_dist_whole
         from rustbelt_kg.build import build
         from rustbelt_kg.project import Project
 
-        fmt = export.RDF_FORMATS["trig"]  # the fourth of six formats
+        fmt = export.RDF_FORMATS["jsonld"]  # the fifth of six formats, written in Python
 
         def stall(quads, out):
             fmt.write(quads, out)
@@ -347,7 +347,7 @@ def test_a_build_killed_while_writing_the_exports_leaves_the_previous_dist_whole
             print("writing", flush=True)
             time.sleep(60)
 
-        export.RDF_FORMATS["trig"] = dataclasses.replace(fmt, write=stall)
+        export.RDF_FORMATS["jsonld"] = dataclasses.replace(fmt, write=stall)
         build(Project(Path({str(tiny_project.root)!r})))
         """,
         "writing",

@@ -19,10 +19,11 @@ from rustbelt_kg.build import BuildSummary, build
 from rustbelt_kg.incremental import MANIFEST, read_manifest
 from rustbelt_kg.project import Project
 from rustbelt_kg.query import list_queries, run_query
-from rustbelt_kg.store import OxigraphStore
+from rustbelt_kg.store import COUNT_FILE, OxigraphStore
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CLAIM = "https://w3id.org/rustbelt-kg/claim/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 PROVENANCE = ox.NamedNode("https://w3id.org/rustbelt-kg/graph/provenance")
 
 #: Examples per run of the property tests (a third of them on the generated project, which
@@ -189,6 +190,63 @@ def test_an_added_source_is_loaded_alone(tmp_path: Path) -> None:
     manifest = read_manifest(project.store_path.resolve())
     assert manifest is not None and manifest.disjoint
     assert (project.store_path / MANIFEST).is_file()
+
+
+def _counted_by_the_engine(project: Project) -> int:
+    store = ox.Store.read_only(str(project.store_path.resolve()))
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert isinstance(rows, ox.QuerySolutions)
+    return int(next(rows)[0].value)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "not recorded"])
+def test_an_incremental_build_records_the_number_of_quads_its_store_holds(
+    tmp_path: Path, recorded: bool
+) -> None:
+    project = _copy_corpus(tmp_path)
+    before = build(project).quads
+    if not recorded:  # a store written by a version that kept no count
+        (project.store_path / COUNT_FILE).unlink()
+    edit(project, "add a source", 0, 1)
+    summary = build(project)
+    assert summary.ok and summary.incremental.startswith("incremental"), summary
+    assert summary.quads > before
+    count = (project.store_path / COUNT_FILE).read_text(encoding="utf-8")
+    assert count == f"{_counted_by_the_engine(project)}\n" == f"{summary.quads}\n"
+    store = OxigraphStore(project.store_path, read_only=True)
+    try:
+        assert len(store) == summary.quads
+    finally:
+        store.close()
+
+
+def _exports(project: Project) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(project.dist_dir.iterdir())}
+
+
+def test_an_incremental_build_exports_what_a_full_build_does_in_the_files_lexical_forms(
+    tmp_path: Path,
+) -> None:
+    """The store keeps ``"1.50"^^xsd:decimal`` as ``1.5``; the exports keep the file's form,
+    after an incremental build too, whether it adds quads or takes them out."""
+    project = _copy_corpus(tmp_path)
+    build(project)
+    path = [f for f in _claim_files(project) if _claims(_read(f))][0]
+    quads = _read(path)
+    claim = ox.NamedNode(_claims(quads)[0])
+    subject = next(q.subject for q in quads if q.graph_name == claim)
+    share = ox.Quad(subject, ox.NamedNode("https://w3id.org/rustbelt-kg/ontology#shareOfOutput"),
+                    ox.Literal("1.50", datatype=ox.NamedNode(XSD + "decimal")), claim)
+    for changed in ([*quads, share], quads):
+        _write(path, changed)
+        summary = build(project)
+        assert summary.ok and summary.incremental.startswith("incremental: 1 file"), summary
+        fresh = Project(tmp_path / f"fresh-{len(changed)}")
+        shutil.copytree(project.root, fresh.root, ignore=shutil.ignore_patterns("build", "dist"))
+        assert build(fresh, full=True).ok
+        assert _exports(project) == _exports(fresh)
+        assert (b'"1.50"^^<' + XSD.encode() + b'decimal>' in _exports(project)["rustbelt-kg.nt"]) \
+            == (share in changed)
 
 
 @pytest.mark.parametrize("change", ["shapes", "queries"])

@@ -259,3 +259,59 @@ def test_more_blank_nodes_than_exports_can_canonicalise_are_refused(
     half = "".join(chain.splitlines(keepends=True)[: MAX_BLANK_NODES // 2])
     ontology.write_text(half, encoding="utf-8")
     assert len(load_quads(tiny_project)) > MAX_BLANK_NODES // 2
+
+
+# -- the engine's quads, one file at a time -------------------------------------------------
+
+
+def test_the_engines_quads_are_the_rdflib_quads_in_the_engines_terms(
+    tiny_project: Project,
+) -> None:
+    import pyoxigraph as ox
+
+    from rustbelt_kg.load import load_engine_quads, rdflib_quads
+
+    engine = load_engine_quads(tiny_project)
+    assert all(type(q) is ox.Quad for q in engine)
+    assert rdflib_quads(engine) == load_quads(tiny_project)
+
+
+def test_one_file_loads_alone_into_the_graphs_of_its_folder(tiny_project: Project) -> None:
+    import pyoxigraph as ox
+
+    from rustbelt_kg.load import load_engine_quads, load_file, source_kind
+
+    links = tiny_project.root / "data" / "links" / "wikidata.ttl"
+    assert source_kind(tiny_project, links).name == "links"
+    alone = load_file(tiny_project, links)
+    assert {q.graph_name for q in alone} == {ox.NamedNode(namespaces.LINKS_GRAPH)}
+    assert set(alone) <= set(load_engine_quads(tiny_project))
+
+
+def test_one_file_loaded_alone_keeps_the_rules_and_names_its_line(tiny_project: Project) -> None:
+    from rustbelt_kg.errors import SourceRuleBroken, UsageError
+    from rustbelt_kg.load import load_file
+
+    broken = tiny_project.root / "data" / "article" / "zz.trig"
+    broken.write_text(
+        "@prefix rb: <https://w3id.org/rustbelt-kg/id/> .\n\n"
+        "<https://w3id.org/rustbelt-kg/claim/zz> { rb:a rb:p rb:b . }\n"
+        "<https://w3id.org/rustbelt-kg/claim/zz> { rb:a rb:p [ rb:q 1 ] . }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceRuleBroken) as caught:
+        load_file(tiny_project, broken)
+    assert (caught.value.path, caught.value.line) == ("data/article/zz.trig", 4)
+    assert "a blank node in data/" in str(caught.value)
+    with pytest.raises(UsageError, match="not a source file that goes into the store"):
+        load_file(tiny_project, tiny_project.root / "shapes" / "x.ttl")
+
+
+def test_the_engines_quads_are_told_file_by_file_as_each_is_parsed(tiny_project: Project) -> None:
+    from rustbelt_kg.load import load_engine_quads, load_file
+
+    told: list[tuple[Path, list[object]]] = []
+    quads = load_engine_quads(tiny_project, parsed=lambda path, q: told.append((path, q)))
+    assert [path for path, _ in told] == [p for _, p in tiny_project.sources(loaded=True)]
+    assert [q for _, file_quads in told for q in file_quads] == quads
+    assert all(file_quads == load_file(tiny_project, path) for path, file_quads in told)

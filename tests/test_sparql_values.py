@@ -29,6 +29,14 @@ def test_a_binding_used_in_triple_patterns_anywhere_becomes_values() -> None:
     )
 
 
+def test_words_in_comments_are_not_keywords() -> None:
+    query = "# the entity to describe, with its MINUS and SERVICE\nSELECT ?v WHERE { ?x ?p ?v }"
+    assert bind_by_values(query, {"x": X}) == (
+        "# the entity to describe, with its MINUS and SERVICE\n"
+        "SELECT ?v WHERE { VALUES (?x) { (<urn:x>) } ?x ?p ?v }"
+    )
+
+
 def test_a_binding_used_by_a_filter_in_a_nested_group_stays_a_substitution() -> None:
     assert bind_by_values("SELECT * { { ?s ?p ?o FILTER (?o != ?x) } UNION { } }",
                           {"x": X}) is None

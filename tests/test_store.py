@@ -52,8 +52,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     made.close()
 
 
-def test_registry_has_both_stores() -> None:
-    assert set(STORES) == {"oxigraph", "memory"}
+def test_registry_has_the_embedded_the_memory_and_the_remote_store() -> None:
+    assert set(STORES) == {"oxigraph", "memory", "sparql"}
     assert all(kind.help for kind in STORES.values())
 
 
@@ -62,6 +62,64 @@ def test_union_default_graph_is_a_set(store: Store) -> None:
     assert result.rows == [{"o": B}]
     count = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert count.rows == [{"n": Literal(5)}]
+
+
+#: The shapes of the stored queries over the union (a lookup, a join, an OPTIONAL, a count,
+#: a grouped count), their answer over :data:`QUADS` where the union is a set (each
+#: triple once, though two graphs assert ``a p b``), and Oxigraph's answer with its own
+#: ``use_default_graph_as_union`` option, a bag (``a p b`` twice).
+UNION_SHAPES = {
+    "SELECT ?o WHERE { <urn:x:a> <urn:x:p> ?o }": (
+        [("urn:x:b",)], [("urn:x:b",)] * 2),
+    "SELECT ?x WHERE { <urn:x:a> <urn:x:p> ?x . ?x ?q ?y }": (
+        [("urn:x:b",)] * 3, [("urn:x:b",)] * 6),
+    "SELECT ?o ?y WHERE { <urn:x:a> <urn:x:p> ?o OPTIONAL { ?o <urn:x:p> ?y } }": (
+        [("urn:x:b", "urn:x:a")], [("urn:x:b", "urn:x:a")] * 2),
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:x:p> <urn:x:b> }": ([("1",)], [("2",)]),
+    "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s <urn:x:p> ?o } GROUP BY ?s ORDER BY ?s": (
+        [("urn:x:a", "1"), ("urn:x:b", "1")], [("urn:x:a", "2"), ("urn:x:b", "1")]),
+}
+
+
+@pytest.mark.parametrize("sparql", sorted(UNION_SHAPES))
+def test_the_union_is_a_set_for_every_query_shape_where_the_engines_own_option_is_a_bag(
+    sparql: str, store: Store
+) -> None:
+    import pyoxigraph as ox
+
+    from rustbelt_kg.store import engine_quads
+
+    as_set, as_bag = UNION_SHAPES[sparql]
+    answer = store.query(sparql)
+    assert sorted(tuple(str(row[v]) for v in answer.vars) for row in answer.rows) == as_set
+    engine = ox.Store()
+    engine.extend(engine_quads(QUADS))
+    bag = engine.query(sparql, use_default_graph_as_union=True)
+    assert isinstance(bag, ox.QuerySolutions)
+    assert sorted(tuple(t.value for t in row) for row in bag) == as_bag  # type: ignore[union-attr]
+
+
+def test_the_number_of_quads_stays_right_when_quads_are_added(tmp_path: Path) -> None:
+    made = OxigraphStore(tmp_path / "build" / "store", create=True)
+    made.replace_all(QUADS)
+    made.add_quads([(A, P, B, G1), (A, Q, B, G2)])  # one already there, one new
+    made.close()
+    reopened = OxigraphStore(tmp_path / "build" / "store", read_only=True)
+    assert len(reopened) == len(QUADS) + 1
+    assert len(list(reopened.quads())) == len(QUADS) + 1
+
+
+def test_the_store_takes_the_engines_own_quads_as_they_are(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from rustbelt_kg.terms import to_oxigraph_quad
+
+    made = OxigraphStore(tmp_path / "build" / "store", create=True)
+    made.replace_all([to_oxigraph_quad(q) for q in QUADS])
+    assert len(made) == len(QUADS)
+    assert {q for q in made.quads()} == {(s, p, normalise(o), g) for s, p, o, g in QUADS}
+    assert made.query("SELECT ?o WHERE { <urn:x:a> <urn:x:p> ?o }").rows == [{"o": B}]
+    assert isinstance(to_oxigraph_quad(QUADS[0]), ox.Quad)
 
 
 def test_graph_patterns_see_each_named_graph_and_only_them(store: Store) -> None:

@@ -17,6 +17,10 @@ binds its name in the package, so the package cannot export a function of the sa
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -28,15 +32,15 @@ _EXPORTS: dict[str, str] = {
     "QueryResult": "rustbelt_kg.results",
     "RDF_FORMATS": "rustbelt_kg.export",
     "RESULT_FORMATS": "rustbelt_kg.results",
-    "STORES": "rustbelt_kg.store",
-    "Store": "rustbelt_kg.store",
+    "STORES": "rustbelt_kg.stores",
+    "Store": "rustbelt_kg.stores",
     "StoredQuery": "rustbelt_kg.query",
     "compare_results": "rustbelt_kg.query",
     "get_query": "rustbelt_kg.query",
     "list_queries": "rustbelt_kg.query",
     "load_project": "rustbelt_kg.load",
     "load_quads": "rustbelt_kg.load",
-    "open_store": "rustbelt_kg.store",
+    "open_store": "rustbelt_kg.stores",
     "run_query": "rustbelt_kg.query",
     "serialize": "rustbelt_kg.export",
 }
@@ -68,7 +72,37 @@ if TYPE_CHECKING:
     from rustbelt_kg.project import Project
     from rustbelt_kg.query import StoredQuery, compare_results, get_query, list_queries, run_query
     from rustbelt_kg.results import RESULT_FORMATS, QueryResult
-    from rustbelt_kg.store import STORES, Store, open_store
+    from rustbelt_kg.stores import STORES, Store, open_store
+
+
+#: Module paths that moved, kept importable for a while: the old name is the same module
+#: object as the new one (not a copy), so what is patched through either is seen by both.
+_MOVED: dict[str, str] = {
+    "rustbelt_kg.store": "rustbelt_kg.stores",
+    "rustbelt_kg.memory_store": "rustbelt_kg.stores.memory",
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds a moved module under its old name and hands back the module at its new one."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in _MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> ModuleType:
+        module = importlib.import_module(_MOVED[spec.name])
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        """The module at its new name has run already; it keeps its own spec."""
+        module.__spec__ = self._spec
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules())
 
 
 def __getattr__(name: str) -> Any:

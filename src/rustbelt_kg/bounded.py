@@ -36,7 +36,15 @@ from rustbelt_kg import errors
 from rustbelt_kg.catalog import DEFAULT_TIMEOUT
 from rustbelt_kg.errors import QueryTimeout, RustbeltError, StoreError
 
-__all__ = ["DEFAULT_TIMEOUT", "Work", "call_bounded", "run_bounded"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Work",
+    "call_bounded",
+    "die_with",
+    "plain_attributes",
+    "raise_from",
+    "run_bounded",
+]
 
 
 #: The work: it writes to the stream it is given and calls ``started()`` when the query begins.
@@ -58,7 +66,7 @@ def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        _die_with(parent)
+        die_with(parent)
         os.close(data_read)
         os.close(status_read)
         _child(work, data_write, status_write)
@@ -73,14 +81,14 @@ def run_bounded(work: Work, out: TextIO, *, timeout: float | None) -> None:
         os.close(data_read)
         os.close(status_read)
         crash = _reap(pid)
-    _raise_from(status, crash)
+    raise_from(status, crash)
 
 
 #: Linux's prctl option that sends the calling process a signal when its parent dies.
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """Have the kernel kill this (child) process when ``parent`` dies, whatever kills it
     (``kill -9`` included, which no handler of the parent sees); on a system without
     ``prctl`` the parent's own clean-up is all there is."""
@@ -113,7 +121,7 @@ def _child(work: Work, data_fd: int, status_fd: int) -> None:
         send({"done": True})
     except RustbeltError as error:
         send({"error": type(error).__name__, "message": str(error), "exit": error.exit_code,
-              "attributes": _plain(vars(error))})
+              "attributes": plain_attributes(vars(error))})
     except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
         send({"internal": type(error).__name__, "message": str(error)})
     finally:
@@ -168,7 +176,7 @@ def _copy(chunk: bytes, out: TextIO, binary: io.BufferedIOBase | None, decoder: 
         out.flush()
 
 
-def _plain(attributes: dict[str, object]) -> dict[str, object]:
+def plain_attributes(attributes: dict[str, object]) -> dict[str, object]:
     """The attributes of an error that JSON carries as they are (paths, lines, names)."""
     plain = {}
     for name, value in attributes.items():
@@ -207,7 +215,7 @@ def _reap(pid: int) -> int:
     return os.WTERMSIG(code) if os.WIFSIGNALED(code) else 0
 
 
-def _raise_from(status: dict[str, object], crash: int) -> None:
+def raise_from(status: dict[str, object], crash: int) -> None:
     """Raise again in this process what the child reported; nothing if it was done."""
     if status.get("done"):
         return

@@ -35,7 +35,7 @@ from rustbelt_kg.errors import CheckFailed, DataProblem, QueryMismatch, Validati
 from rustbelt_kg.export import RDF_FORMATS, Quad, context_text, write_exports
 from rustbelt_kg.fsio import atomic_write
 from rustbelt_kg.livedir import LiveDir
-from rustbelt_kg.load import load_quads, load_shapes, to_dataset
+from rustbelt_kg.load import load_engine_quads, load_quads, load_shapes, rdflib_quads, to_dataset
 from rustbelt_kg.progress import QUIET, Steps
 from rustbelt_kg.query import (
     StoredQuery,
@@ -229,11 +229,12 @@ def check_sources(project: Project) -> tuple[int, int]:
     """
     from rustbelt_kg.store import OxigraphStore
 
-    quads = load_quads(project)
+    engine_quads = load_engine_quads(project)
     qc_queries = list_qc_queries(project)
-    problems = [f"provenance: {p}" for p in check_provenance(project, to_dataset(quads))]
+    problems = [f"provenance: {p}"
+                for p in check_provenance(project, to_dataset(rdflib_quads(engine_quads)))]
     scratch = OxigraphStore()  # the QC queries read the sources, not build/store
-    scratch.replace_all(quads)
+    scratch.replace_all(engine_quads)
     passed, total, qc = run_qc_queries(scratch, qc_queries)
     problems += qc
     if problems:
@@ -318,7 +319,7 @@ def build(
     it was, and why a build was full. Its result is the full build's.
     """
     started = time.perf_counter()
-    reason = "--store memory" if store_name != "oxigraph" else ""
+    reason = f"--store {store_name}" if store_name != "oxigraph" else ""
     if not reason:
         summary = BuildSummary(project=project.root)
         live = project.store_path.resolve() if project.store_path.exists() else None
@@ -392,13 +393,15 @@ def _build_full(
             record.analysis = previous.analysis
     distinct_per_file: list[int] = []
     with steps.step("parse"):
-        quads = load_quads(project, progress=steps.item,
-                           parsed=lambda _, quads: distinct_per_file.append(len(set(quads))))
+        engine_quads = load_engine_quads(  # store and exports
+            project, progress=steps.item,
+            parsed=lambda _, quads: distinct_per_file.append(len(set(quads))))
         shapes = load_shapes(project)
         queries, qc_queries = list_queries(project), list_qc_queries(project)
         parse_queries(queries)
         check_qc_queries(qc_queries)
     with steps.step("index"):  # seconds at a million quads
+        quads = rdflib_quads(engine_quads)  # validation and the quote checks need rdflib
         _count(summary, quads)
         summary.shapes = count_shapes(shapes)
         dataset = to_dataset(quads)
@@ -420,13 +423,13 @@ def _build_full(
         with store.writing(), contextlib.suppress(_Unpublished), \
                 contextlib.ExitStack() as publish:
             with steps.step("load"):
-                publish.enter_context(staged(store, quads))
+                publish.enter_context(staged(store, engine_quads))
             dist, dist_in_store = (
                 _staged_dist(project, store, publish) if exports else (None, False))
             if dist is not None:
                 with steps.step("exports"):
                     written = write_exports(
-                        quads, dist, EXPORT_NAME, progress=steps.item,
+                        engine_quads, dist, EXPORT_NAME, progress=steps.item,
                         union_ntriples=getattr(store, "union_ntriples", None),
                     )
                 summary.exports = [project.dist_dir / path.name for path in written]

@@ -8,7 +8,7 @@ loading rdflib or pyoxigraph.
 >>> sorted(RDF_FORMAT_INFO) == sorted(["turtle", "nt", "nquads", "trig", "jsonld", "xml"])
 True
 >>> sorted(STORE_HELP)
-['memory', 'oxigraph']
+['memory', 'oxigraph', 'sparql']
 """
 
 from __future__ import annotations
@@ -116,4 +116,5 @@ DEFAULT_TIMEOUT = 30.0
 STORE_HELP: dict[str, str] = {
     "oxigraph": "embedded Oxigraph on disk under build/store (default)",
     "memory": "rdflib in memory, loaded from the source files each time",
+    "sparql": "a remote SPARQL server: --endpoint URL, or [stores.sparql] in rustbelt-kg.toml",
 }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,15 +30,15 @@ from rustbelt_kg.incremental import (
     shapes_digest,
     write_record,
 )
-from rustbelt_kg.load import load_shapes, parse_file
+from rustbelt_kg.load import load_file, load_shapes, parse_engine_file
 from rustbelt_kg.progress import QUIET, Steps
 from rustbelt_kg.query import list_qc_queries, list_queries, run_qc_queries
-from rustbelt_kg.terms import from_oxigraph, from_oxigraph_quad, to_oxigraph_quad
+from rustbelt_kg.terms import from_oxigraph, from_oxigraph_quad
 
 if TYPE_CHECKING:
     from rustbelt_kg.build import BuildSummary
     from rustbelt_kg.project import Project
-    from rustbelt_kg.store import OxigraphStore
+    from rustbelt_kg.stores.oxigraph import OxigraphStore
     from rustbelt_kg.terms import Quad
 
 __all__ = ["run"]
@@ -47,17 +46,18 @@ __all__ = ["run"]
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-def _parse(project: Project, names: tuple[str, ...], root: Path | None) -> set[Quad]:
+def _parse(project: Project, names: tuple[str, ...], root: Path | None) -> set[ox.Quad]:
     """The quads of the data files ``names``: as they are now (``root`` ``None``; with the
-    graph rules), or their copies under ``root`` (the live store's :data:`INPUTS`)."""
+    graph rules of one file), or their copies under ``root`` (the live store's
+    :data:`INPUTS`)."""
     kinds = {project.display(path): kind for kind, path in project.sources(loaded=True)}
-    quads: set[Quad] = set()
+    quads: set[ox.Quad] = set()
     for name in names:
-        kind = kinds.get(name) if root is None else _kind_of(name)
-        assert kind is not None
-        path = project.root / name if root is None else root / name
-        rules = None if root is not None else partial(sourcing.file_problem, kind.name)
-        quads.update(parse_file(path, kind.syntax, kind.graph, display=name, rules=rules))
+        if root is None:
+            quads.update(load_file(project, project.root / name, kinds[name]))
+        else:
+            kind = _kind_of(name)
+            quads.update(parse_engine_file(root / name, kind.syntax, kind.graph, display=name))
     return quads
 
 
@@ -95,7 +95,7 @@ def _validate(before: ox.Store, store: ox.Store, project: Project, removed: list
 
     removed = [q for q in removed if not _in_union(store, q)]
     added = [q for q in added if not _in_union(before, q)]
-    keys = changed_keys(from_oxigraph_quad(q) for q in [*removed, *added])
+    keys = changed_keys([*removed, *added])
 
     shapes = load_shapes(project)
     reach = analysis.reach(shapes, shapes_digest(project))
@@ -211,12 +211,27 @@ def _changed_claims(store: ox.Store, quads: list[ox.Quad]) -> list[Quad]:
 
 def _check_claims(project: Project, store: ox.Store, quads: list[ox.Quad]) -> None:
     from rustbelt_kg import provenance, sources
-    from rustbelt_kg.memory_store import memory_dataset
+    from rustbelt_kg.stores.memory import memory_dataset
 
     subset = _changed_claims(store, quads)
     if sourcing.unquoted_claims(subset) or provenance.check(memory_dataset(subset),
                                                             sources.texts(project)):
         raise FullBuildNeeded("a claim's provenance has a problem; the full build reports it")
+
+
+def _export_quads(live: Path, removed: list[ox.Quad], added: list[ox.Quad]) -> list[ox.Quad]:
+    """The quads of the new store as the exports write them, in the lexical form of the
+    source files (which the store does not keep: it holds ``"1.50"^^xsd:decimal`` as
+    ``1.5``): those of the live store's N-Quads export, less ``removed``, with ``added``."""
+    from rustbelt_kg.build import EXPORT_NAME
+
+    path = live / "dist" / f"{EXPORT_NAME}.nq"
+    try:
+        previous = ox.parse(path.read_bytes(), ox.RdfFormat.N_QUADS)
+        gone = set(removed)
+        return [q for q in previous if q not in gone] + added
+    except (OSError, SyntaxError) as error:
+        raise FullBuildNeeded(f"the previous exports cannot be read ({error})") from error
 
 
 def run(
@@ -242,20 +257,18 @@ def run(
         new = _parse(project, plan.changed, None)
         old = _parse(project, tuple(n for n in (*plan.changed, *plan.removed)
                                     if n in plan.manifest.files), live / INPUTS)
-    removed = [to_oxigraph_quad(q) for q in sorted(old - new, key=str)]
-    added = [to_oxigraph_quad(q) for q in sorted(new - old, key=str)]
+    removed, added = sorted(old - new, key=str), sorted(new - old, key=str)
     try:
         before = ox.Store.read_only(str(live))
     except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: ..."
         raise FullBuildNeeded(f"the live store cannot be read ({error})") from error
     if any(next(before.quads_for_pattern(*q), None) is not None for q in added):
         raise FullBuildNeeded("a quad of a changed file is also in another file")
-    keys = changed_keys([*(old - new), *(new - old)])
+    keys = changed_keys([*removed, *added])
     with contextlib.ExitStack() as publish:  # the store goes live when this block ends
         with steps.step("load"):
             steps.item("a copy of the live store, with the changes")
-            fresh = publish.enter_context(store.staging_changes(
-                [from_oxigraph_quad(q) for q in removed], [from_oxigraph_quad(q) for q in added]))
+            fresh = publish.enter_context(store.staging_changes(removed, added))
         staged = store.staged_dir
         assert staged is not None
         with steps.step("validate"):
@@ -285,9 +298,8 @@ def run(
             dist.mkdir()
             with steps.step("exports"):
                 if removed or added:
-                    quads = list(store.quads())
-                    written = write_exports(quads, dist, EXPORT_NAME, progress=steps.item,
-                                            union_ntriples=store.union_ntriples)
+                    written = write_exports(_export_quads(live, removed, added), dist,
+                                            EXPORT_NAME, progress=steps.item)
                 else:  # the same content: the same files
                     written = [dist / path.name for path in (live / "dist").iterdir()]
                     for path in written:

@@ -6,7 +6,11 @@ and carries the exit code the command line uses for it::
     RustbeltError                      exit 5  (unexpected runtime failure)
     ├── UsageError                     exit 2  (bad option, unknown name)
     │   ├── UnknownQueryError          exit 2  (lists the stored queries)
-    │   └── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
+    │   ├── ServiceNotAllowed          exit 2  (SERVICE endpoint not on the allow-list)
+    │   └── RequestRefused             exit 2  (an HTTP request the server turns down; ``status``)
+    │       ├── NotFound                       (404: no such resource, graph or page)
+    │       ├── NotAcceptable                  (406: no media type in Accept is served)
+    │       └── WriteRefused                   (403: the served store is read-only)
     ├── SyntaxProblem                  exit 3  (file, line and column)
     │   ├── RdfSyntaxError             exit 3  (Turtle, TriG, N-Triples ...)
     │   ├── QuerySyntaxError           exit 3  (SPARQL)
@@ -28,12 +32,15 @@ and carries the exit code the command line uses for it::
     │   ├── SourceTooLarge             exit 6  (a source file larger than its limit)
     │   ├── ShapesTooDeep              exit 6  (shapes that nest past pyshacl's depth)
     │   ├── QueryTooComplex            exit 6  (SPARQL text too large or nested too deep)
-    │   └── QueryTimeout               exit 6  (a query ran past its --timeout)
+    │   ├── QueryTimeout               exit 6  (a query ran past its --timeout)
+    │   └── ResultTruncated            exit 6  (a server cut its answer at its own limit)
     └── EndpointError                  exit 4  (remote SPARQL endpoint)
         ├── EndpointUnavailable        exit 4  (refused, DNS, HTTP 5xx)
         ├── EndpointTimeout            exit 4
         ├── RateLimited                exit 4  (HTTP 429 after the retries)
-        └── MalformedResponse          exit 4  (not SPARQL results JSON)
+        ├── MalformedResponse          exit 4  (not SPARQL results JSON)
+        ├── EndpointAuthFailed         exit 4  (HTTP 401/403: wrong or missing password)
+        └── EndpointRejected           exit 4  (HTTP 400: the server refused the request)
 
 The CLI catches :class:`RustbeltError` once, prints ``str(error)`` and exits
 with ``error.exit_code``; any other exception is an internal error (exit 5).
@@ -68,6 +75,37 @@ class UnknownQueryError(UsageError):
 
 class ServiceNotAllowed(UsageError):
     """A query calls a ``SERVICE`` whose endpoint was not allowed (``--allow-service``)."""
+
+
+class RequestRefused(UsageError):
+    """An HTTP request the server turns down; ``status`` is the HTTP status it answers with
+    (400 unless a subclass or the caller says otherwise: 405, 413, 414, 415)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        if status is not None:
+            self.status = status
+        super().__init__(message)
+
+
+class NotFound(RequestRefused):
+    """No resource, graph or page by that name."""
+
+    status = 404
+
+
+class NotAcceptable(RequestRefused):
+    """None of the media types the request accepts is served for what it asks."""
+
+    status = 406
+
+
+class WriteRefused(RequestRefused):
+    """A write (SPARQL Update, Graph Store PUT/POST/DELETE) to the store, which is served
+    read-only."""
+
+    status = 403
 
 
 class SyntaxProblem(RustbeltError):
@@ -238,6 +276,11 @@ class QueryTimeout(LimitExceeded):
     """A query ran longer than its timeout and was stopped."""
 
 
+class ResultTruncated(LimitExceeded):
+    """A remote server cut its answer at its own row or time limit (Virtuoso's
+    ``ResultSetMaxRows``, ``MaxQueryExecutionTime``): what it sent is not the answer."""
+
+
 class EndpointError(RustbeltError):
     """A remote SPARQL endpoint failed; nothing was written."""
 
@@ -262,6 +305,19 @@ class RateLimited(EndpointError):
 
 class MalformedResponse(EndpointError):
     """The endpoint's answer was not the SPARQL results document it should be."""
+
+
+class EndpointAuthFailed(EndpointError):
+    """The server refused our credentials (HTTP 401 or 403), or asked for some we lack."""
+
+
+class EndpointRejected(EndpointError):
+    """HTTP 400: the server refused the request; ``detail`` is its message (often a syntax
+    error in the server's own dialect)."""
+
+    def __init__(self, detail: str, *, endpoint: str | None = None) -> None:
+        self.detail = detail
+        super().__init__(f"HTTP 400: {detail}", endpoint=endpoint)
 
 
 class ShapesUnusable(DataProblem):

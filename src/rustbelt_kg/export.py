@@ -33,13 +33,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import pyoxigraph as ox
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.catalog import RDF_FORMAT_INFO, RdfFormatInfo
 from rustbelt_kg.errors import OutputError, UsageError
 from rustbelt_kg.fsio import atomic_write
-from rustbelt_kg.terms import Quad, compact_iri, escape_string, iri_ref, nt_term, split_iri
+from rustbelt_kg.terms import (
+    Quad,
+    compact_iri,
+    escape_string,
+    from_oxigraph_quad,
+    iri_ref,
+    nt_term,
+    split_iri,
+)
 
 __all__ = [
     "RDF_FORMATS",
@@ -136,9 +145,7 @@ def _canonical(quads: Iterable[Quad]) -> list[Quad]:
     unique = list(dict.fromkeys(quads))
     if not any(isinstance(t, BNode) for q in unique for t in q):
         return unique
-    import pyoxigraph as ox
-
-    from rustbelt_kg.terms import from_oxigraph_quad, to_oxigraph_quad
+    from rustbelt_kg.terms import to_oxigraph_quad
 
     dataset = ox.Dataset(to_oxigraph_quad(q) for q in unique)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -388,7 +395,7 @@ def sorted_lines(data: bytes) -> bytes:
 
 
 def write_exports(
-    quads: Iterable[Quad],
+    quads: Iterable[Quad] | Iterable[ox.Quad],
     folder: Path,
     name: str,
     progress: Callable[[str], object] | None = None,
@@ -397,48 +404,83 @@ def write_exports(
 ) -> list[Path]:
     """Write ``quads`` to ``folder/<name>.<extension>`` in every format of :data:`RDF_FORMATS`.
 
-    Blank nodes are canonicalised once for all formats. The folder is new and not yet
-    live (the build swaps it in, see :mod:`rustbelt_kg.livedir`), so files are written in
-    place and flushed to disk. ``progress`` is told each file name before it is written.
-    ``union_ntriples`` gives the union of the same quads as N-Triples, written by the engine
-    (:meth:`rustbelt_kg.store.OxigraphStore.union_ntriples`), if it holds the same literals;
-    when it does and there is no blank node to canonicalise, the N-Triples export is those
-    lines, sorted, without writing a term in Python.
+    pyoxigraph quads (:func:`rustbelt_kg.load.load_engine_quads`) without blank nodes are
+    written by the engine in N-Triples, N-Quads, Turtle and TriG
+    (:mod:`rustbelt_kg.engine_export`, the same bytes); the other formats, and every format
+    of quads with blank nodes or of rdflib quads, are written here, term by term. Blank nodes
+    are canonicalised once for all formats. The folder is new and not yet live (the build
+    swaps it in, see :mod:`rustbelt_kg.livedir`), so files are written in place and flushed
+    to disk. ``progress`` is told each file name before it is written. ``union_ntriples``
+    (rdflib quads only) gives the union of the same quads as N-Triples, written by the
+    engine (:meth:`rustbelt_kg.store.OxigraphStore.union_ntriples`), if it holds the same
+    literals; when it does and there is no blank node to canonicalise, the N-Triples export
+    is those lines, sorted, without writing a term in Python.
     """
-    canonical = _canonical(quads)
+    from rustbelt_kg.engine_export import EngineLines
+
+    given = quads if isinstance(quads, list) else list(quads)
+    engine: EngineLines | None = None
+    if given and all(type(q) is ox.Quad for q in given):
+        engine = EngineLines(given)  # type: ignore[arg-type]
+        if not engine.formats:
+            engine = None
+    canonical: list[Quad] | None = None
+
+    def in_python() -> list[Quad]:
+        nonlocal canonical
+        if canonical is None:
+            canonical = _canonical(
+                from_oxigraph_quad(q) if type(q) is ox.Quad else q for q in given  # type: ignore[misc]
+            )
+        return canonical
+
     engine_lines = None
-    if union_ntriples is not None:
-        objects = {q[2] for q in canonical}
-        if not any(isinstance(t, BNode) for t in objects) and not any(
-            isinstance(t, BNode) for q in canonical for t in (q[0], q[3])
-        ):
-            engine_lines = union_ntriples({
-                (str(o), str(o.datatype or _LANG_STRING), o.language or "")
-                for o in objects
-                if isinstance(o, Literal) and (o.language or str(o.datatype or XSD_STRING)
-                                                != XSD_STRING)
-            })
+    if union_ntriples is not None and engine is None:
+        engine_lines = _engine_ntriples(in_python(), union_ntriples)
     paths = []
     for fmt in RDF_FORMATS.values():
         path = Path(folder) / f"{name}.{fmt.extension}"
         if progress is not None:
             progress(path.name)
         try:
-            if engine_lines is not None and fmt.extension == "nt":
+            written = None
+            if engine is not None and fmt.name in engine.formats:
+                written = engine.write(fmt.name)
+            elif engine_lines is not None and fmt.extension == "nt":
+                written = sorted_lines(engine_lines)
+            if written is not None:
                 with open(path, "wb") as binary:
-                    binary.write(sorted_lines(engine_lines))
+                    binary.write(written)
                     binary.flush()
                     os.fsync(binary.fileno())
                 paths.append(path)
                 continue
             with open(path, "w", encoding="utf-8", newline="") as out:
-                fmt.write(canonical, out)
+                fmt.write(in_python(), out)
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as error:
             raise OutputError(path, error.strerror or str(error)) from error
         paths.append(path)
     return paths
+
+
+def _engine_ntriples(
+    canonical: list[Quad], union_ntriples: Callable[[set[tuple[str, str, str]]], bytes | None]
+) -> bytes | None:
+    """The store's own N-Triples of the union, if it holds the literals of ``canonical``
+    as written and there is no blank node; else ``None``."""
+    objects = {q[2] for q in canonical}
+    if any(isinstance(t, BNode) for t in objects) or any(
+        isinstance(t, BNode) for q in canonical for t in (q[0], q[3])
+    ):
+        return None
+    return union_ntriples({
+        (str(o), str(o.datatype or _LANG_STRING), o.language or "")
+        for o in objects
+        if isinstance(o, Literal) and (o.language or str(o.datatype or XSD_STRING)
+                                        != XSD_STRING)
+    })
 
 
 def export(

@@ -40,7 +40,6 @@ from rustbelt_kg import namespaces
 
 if TYPE_CHECKING:
     from rustbelt_kg.project import Project
-    from rustbelt_kg.terms import Quad
 
 __all__ = [
     "INPUTS",
@@ -215,14 +214,16 @@ def plan(project: Project, store_dir: Path | None, *, full: bool, exports: bool)
     return Plan(None, manifest, changed, removed, texts != manifest.texts)
 
 
-def changed_keys(quads: Iterable[Quad]) -> set[tuple[str, str | None]]:
+def changed_keys(quads: Iterable[ox.Quad]) -> set[tuple[str, str | None]]:
     """The :data:`rustbelt_kg.affected.Key` of each quad."""
-    from rdflib import RDF, URIRef
-
     return {
-        (str(p), str(o) if p == RDF.type and isinstance(o, URIRef) else None)
-        for _, p, o, _ in quads
+        (q.predicate.value,
+         q.object.value if q.predicate == _RDF_TYPE and type(q.object) is ox.NamedNode else None)
+        for q in quads
     }
+
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 # -- counts ---------------------------------------------------------------------------------

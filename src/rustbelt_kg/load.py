@@ -1,7 +1,12 @@
 """Parsing the source files of a checkout into quads.
 
-Files are parsed with pyoxigraph (fast, and exact about where a syntax error is) and
-converted to rdflib quads. :func:`load_quads` parses *every* source file before it
+Files are parsed with pyoxigraph (fast, and exact about where a syntax error is) into the
+engine's own terms: :func:`load_engine_quads` gives pyoxigraph quads, which go into the
+store (:meth:`rustbelt_kg.store.OxigraphStore.staging`) and the exports
+(:func:`rustbelt_kg.export.write_exports`) without becoming Python-level rdflib terms;
+:func:`load_quads` gives the same quads as rdflib terms, for the callers that need them
+(SHACL validation, the quote checks, the memory store). :func:`load_file` reads one file,
+for a build that reloads only what changed. Each parses *every* source file before it
 returns, so a caller that writes a store only after it has the quads never writes
 anything when one file is broken. A syntax error is an :class:`RdfSyntaxError` naming
 the file, line and column (1-based, as the parser reports them).
@@ -23,11 +28,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
-from rdflib.term import BNode, URIRef
 
 from rustbelt_kg import sourcing
 from rustbelt_kg.errors import (
@@ -35,10 +39,11 @@ from rustbelt_kg.errors import (
     RdfSyntaxError,
     SourceRuleBroken,
     TooManyBlankNodes,
+    UsageError,
 )
-from rustbelt_kg.project import Project, SourceKind
+from rustbelt_kg.project import SOURCES, Project, SourceKind
 from rustbelt_kg.reading import read_source
-from rustbelt_kg.terms import Quad, from_oxigraph, from_oxigraph_quad
+from rustbelt_kg.terms import Quad, from_oxigraph_quad
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -48,10 +53,15 @@ __all__ = [
     "MAX_NESTING",
     "SYNTAXES",
     "check_nesting",
+    "load_engine_quads",
+    "load_file",
     "load_project",
     "load_quads",
     "load_shapes",
+    "parse_engine_file",
     "parse_file",
+    "rdflib_quads",
+    "source_kind",
 ]
 
 #: How deep ``[ ]``, ``( )`` and ``{ }`` may nest in a source file. The project's files
@@ -157,24 +167,16 @@ def _line_of(data: bytes, syntax: str, index: int) -> int | None:
     return None
 
 
-def parse_file(
-    path: Path,
-    syntax: str = "turtle",
-    graph: str | None = None,
-    *,
-    display: str | None = None,
-    rules: Callable[[list[Quad]], tuple[int, str] | None] | None = None,
-) -> list[Quad]:
-    """Parse one RDF file into rdflib quads.
+def parse_engine_file(
+    path: Path, syntax: str = "turtle", graph: str | None = None, *, display: str | None = None
+) -> list[ox.Quad]:
+    """Parse one RDF file into pyoxigraph quads, the engine's own terms.
 
     Triples (of a triples syntax, or in the default graph of a TriG file) go into
-    ``graph`` when it is given, else the default graph (``None``). ``display`` is the
-    name used for the file in error messages (default: the path as given). ``rules``
-    returns the index of the first quad that breaks a rule and why, or ``None``; such a
-    quad raises :class:`SourceRuleBroken` naming its line.
+    ``graph`` when it is given, else the default graph. ``display`` is the name used for
+    the file in error messages (default: the path as given).
     """
     name = display or str(path)
-    target = URIRef(graph) if graph is not None else None
     data = read_source(Path(path), name)
     if syntax in ("turtle", "trig"):
         check_nesting(data, name)
@@ -183,59 +185,114 @@ def parse_file(
     except SyntaxError as error:
         message = _PARSER_PREFIX.sub("", str(error.msg or error))
         raise RdfSyntaxError(message, path=name, line=error.lineno, column=error.offset) from error
-    quads: list[Quad] = []
-    for quad in parsed:
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            quads.append(
-                (from_oxigraph(quad.subject), from_oxigraph(quad.predicate),
-                 from_oxigraph(quad.object), target)
-            )
-        else:
-            quads.append(from_oxigraph_quad(quad))
+    if graph is None:
+        return parsed
+    target, default = ox.NamedNode(graph), ox.DefaultGraph
+    return [
+        ox.Quad(q.subject, q.predicate, q.object, target)
+        if type(q.graph_name) is default else q
+        for q in parsed
+    ]
+
+
+def parse_file(
+    path: Path,
+    syntax: str = "turtle",
+    graph: str | None = None,
+    *,
+    display: str | None = None,
+    rules: Callable[[list[Quad]], tuple[int, str] | None] | None = None,
+) -> list[Quad]:
+    """Parse one RDF file into rdflib quads (:func:`parse_engine_file`, converted).
+
+    ``rules`` returns the index of the first quad that breaks a rule and why, or ``None``;
+    such a quad raises :class:`SourceRuleBroken` naming its line.
+    """
+    name = display or str(path)
+    quads = rdflib_quads(parse_engine_file(path, syntax, graph, display=name))
     broken = rules(quads) if rules is not None else None
     if broken is not None:
-        raise SourceRuleBroken(broken[1], path=name, line=_line_of(data, syntax, broken[0]))
+        raise SourceRuleBroken(broken[1], path=name, line=_line_of(
+            read_source(Path(path), name), syntax, broken[0]))
     return quads
 
 
-def _parse_kind(project: Project, kind: SourceKind, path: Path) -> list[Quad]:
-    return parse_file(
-        path, kind.syntax, kind.graph, display=project.display(path),
-        rules=lambda quads: sourcing.file_problem(kind.name, quads),
+def rdflib_quads(quads: Iterable[ox.Quad]) -> list[Quad]:
+    """``quads`` as rdflib quads, for the callers that need rdflib terms."""
+    return [from_oxigraph_quad(q) for q in quads]
+
+
+def source_kind(project: Project, path: Path) -> SourceKind:
+    """The kind of source file ``path`` is (a row of :data:`rustbelt_kg.project.SOURCES`
+    that goes into the store); :class:`UsageError` when it is none."""
+    relative = PurePosixPath(project.display(Path(path)))
+    for kind in SOURCES:
+        pattern = PurePosixPath(kind.pattern)
+        if kind.loaded and len(relative.parts) == len(pattern.parts) and \
+                relative.match(kind.pattern):
+            return kind
+    raise UsageError(
+        f"{relative} is not a source file that goes into the store "
+        f"({', '.join(k.pattern for k in SOURCES if k.loaded)})"
     )
 
 
-def load_quads(
+def load_file(project: Project, path: Path, kind: SourceKind | None = None) -> list[ox.Quad]:
+    """The quads one source file of ``project`` puts into the store, as pyoxigraph quads.
+
+    The rules of :mod:`rustbelt_kg.sourcing` that concern one file are checked (the first
+    quad that breaks one is a :class:`SourceRuleBroken` naming the file, its line and the
+    triple); the rules across files (every claim quoted, the number of blank nodes) are
+    :func:`load_engine_quads`'s.
+    """
+    kind = kind or source_kind(project, path)
+    display = project.display(path)
+    quads = parse_engine_file(path, kind.syntax, kind.graph, display=display)
+    broken = sourcing.engine_file_problem(kind.name, quads)
+    if broken is not None:
+        line = _line_of(read_source(path, display), kind.syntax, broken[0])
+        raise SourceRuleBroken(broken[1], path=display, line=line)
+    return quads
+
+
+def load_engine_quads(
     project: Project,
     progress: Callable[[str], object] | None = None,
-    parsed: Callable[[Path, list[Quad]], object] | None = None,
-) -> list[Quad]:
-    """Every quad of every source file that goes into the store, in :data:`SOURCES` order.
+    parsed: Callable[[Path, list[ox.Quad]], object] | None = None,
+) -> list[ox.Quad]:
+    """Every quad of every source file that goes into the store, in :data:`SOURCES` order,
+    as pyoxigraph quads: the bulk path into the store and the exports.
 
     All files are parsed before this returns; the first syntax error, or the first quad
     that breaks a rule of :mod:`rustbelt_kg.sourcing`, raises. ``progress`` is told the
     name of each file before it is parsed, ``parsed`` each file with its quads after
     (an incremental build's record, :mod:`rustbelt_kg.incremental`).
     """
-    quads: list[Quad] = []
-    first_quad: dict[object, tuple[Path, int]] = {}  # claim graph -> its file, quad index
-    blank_nodes: set[BNode] = set()
+    quads: list[ox.Quad] = []
+    first_file: dict[object, tuple[SourceKind, Path]] = {}  # claim graph -> the file it is in
+    claims: set[object] = set()
+    quoting: list[ox.Triple] = []
+    blank_nodes: set[ox.BlankNode] = set()
     for kind, path in project.sources(loaded=True):
         if progress is not None:
             progress(project.display(path))
-        quads_of_file = _parse_kind(project, kind, path)
+        quads_of_file = load_file(project, path, kind)
         if parsed is not None:
             parsed(path, quads_of_file)
-        for index, quad in enumerate(quads_of_file):
-            first_quad.setdefault(quad[3], (path, index))
-            blank_nodes.update(t for t in quad if isinstance(t, BNode))
-            if len(blank_nodes) > MAX_BLANK_NODES:
-                line = _line_of(read_source(path, project.display(path)), kind.syntax, index)
-                raise TooManyBlankNodes(project.display(path), line, MAX_BLANK_NODES)
+        file_claims, file_quoting = sourcing.quoted_claim_parts(quads_of_file)
+        for claim in file_claims - claims:
+            first_file[claim] = (kind, path)
+        claims |= file_claims
+        quoting += file_quoting
+        if sourcing.may_hold_blank_nodes(kind.name):  # data/ holds none: a rule says so
+            _count_blank_nodes(project, kind, path, quads_of_file, blank_nodes)
         quads.extend(quads_of_file)
-    for claim in sorted(sourcing.unquoted_claims(quads), key=str):
-        path, index = first_quad[claim]
-        line = _line_of(read_source(path, project.display(path)), "trig", index)
+    for claim in sorted(sourcing.claims_without_quote(claims, quoting), key=str):
+        graph = ox.NamedNode(str(claim))
+        kind, path = first_file[graph]
+        index = next(i for i, q in enumerate(load_file(project, path, kind))
+                     if q.graph_name == graph)
+        line = _line_of(read_source(path, project.display(path)), kind.syntax, index)
         raise SourceRuleBroken(
             f"claim graph {sourcing.show_term(claim)} has no quote in rbg:provenance "
             "(rbo:evidence, oa:hasSelector, oa:exact): its facts are unsourced "
@@ -243,6 +300,29 @@ def load_quads(
             path=project.display(path), line=line,
         )
     return quads
+
+
+def _count_blank_nodes(
+    project: Project, kind: SourceKind, path: Path, quads: list[ox.Quad],
+    seen: set[ox.BlankNode],
+) -> None:
+    """Add the blank nodes of ``quads`` to ``seen``; past :data:`MAX_BLANK_NODES`, raise
+    :class:`TooManyBlankNodes` naming the line."""
+    for index, quad in enumerate(quads):
+        seen.update(t for t in (quad.subject, quad.object, quad.graph_name)
+                    if type(t) is ox.BlankNode)
+        if len(seen) > MAX_BLANK_NODES:
+            line = _line_of(read_source(path, project.display(path)), kind.syntax, index)
+            raise TooManyBlankNodes(project.display(path), line, MAX_BLANK_NODES)
+
+
+def load_quads(
+    project: Project, progress: Callable[[str], object] | None = None
+) -> list[Quad]:
+    """Every quad of every source file that goes into the store (:func:`load_engine_quads`)
+    as rdflib quads, for the callers that need rdflib terms (SHACL validation, the quote
+    checks, the memory store)."""
+    return rdflib_quads(load_engine_quads(project, progress))
 
 
 def to_dataset(quads: Iterable[Quad]) -> Dataset:

@@ -19,7 +19,9 @@ The rules of ``docs/architecture.md``, checked on every source file as it is loa
 - ``data/`` holds no blank nodes (every node has an IRI, so exports are stable).
 
 :func:`file_problem` finds the first quad of one file that breaks a rule; :func:`unquoted_claims`
-finds claim graphs without a quote once every file is parsed.
+finds claim graphs without a quote once every file is parsed. :func:`engine_file_problem` and
+:func:`quoted_claim_parts` do the same on pyoxigraph quads, the loader's own terms: only the
+quads that need a closer look become rdflib terms, so the messages are the same.
 
 >>> from rdflib import URIRef, Literal
 >>> fact = (URIRef(RB + "wan-long"), URIRef(RDFS_COMMENT), Literal("x"), None)
@@ -30,17 +32,19 @@ article goes in a claim graph with a quote (docs/architecture.md)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import pyoxigraph as ox
 from rdflib.term import BNode, Node, URIRef
 
 from rustbelt_kg import namespaces, terms
 from rustbelt_kg.namespaces import CLAIM, PREFIXES, RB
-from rustbelt_kg.terms import Quad
+from rustbelt_kg.terms import Quad, from_oxigraph, from_oxigraph_quad
 
 __all__ = [
-    "SOURCE_METADATA", "SOURCE_TEXT", "file_problem", "is_text_node", "show_quad", "show_term",
-    "unquoted_claims",
+    "SOURCE_METADATA", "SOURCE_TEXT", "claims_without_quote", "engine_file_problem",
+    "file_problem", "is_text_node", "may_hold_blank_nodes", "quoted_claim_parts", "show_quad",
+    "show_term", "unquoted_claims",
 ]
 
 #: The text node of the China Daily article; other sources' are ``rb:text/<name>``.
@@ -65,6 +69,7 @@ _MAPPINGS = {SKOS + p for p in ("exactMatch", "closeMatch", "broadMatch", "narro
 _EVIDENCE = URIRef(namespaces.RBO + "evidence")
 _SELECTOR = URIRef(PREFIXES["oa"] + "hasSelector")
 _EXACT = URIRef(PREFIXES["oa"] + "exact")
+_QUOTING = frozenset((_EVIDENCE, _SELECTOR, _EXACT))
 
 #: The graph each folder writes, and the folder each non-claim graph comes from.
 _HOME = {
@@ -186,20 +191,107 @@ def unquoted_claims(quads: Iterable[Quad]) -> set[Node]:
     ``rbg:provenance``: their facts are unsourced."""
     provenance = URIRef(namespaces.PROVENANCE_GRAPH)
     claims: set[Node] = set()
+    quoting: list[tuple[Node, Node, Node]] = []
+    for s, p, o, g in quads:
+        if g == provenance:
+            if p in _QUOTING:
+                quoting.append((s, p, o))
+        elif _is_claim(g):
+            claims.add(g)  # type: ignore[arg-type]
+    return _unquoted(claims, quoting)
+
+
+def _unquoted(claims: set[Node], quoting: Iterable[tuple[Node, Node, Node]]) -> set[Node]:
+    """Which of ``claims`` have no quote, given the quoting triples of ``rbg:provenance``."""
     evidence: dict[Node, set[Node]] = {}
     selectors: dict[Node, set[Node]] = {}
     quoted: set[Node] = set()
-    for s, p, o, g in quads:
-        if g == provenance:
-            if p == _EVIDENCE:
-                evidence.setdefault(s, set()).add(o)
-            elif p == _SELECTOR:
-                selectors.setdefault(s, set()).add(o)
-            elif p == _EXACT:
-                quoted.add(s)
-        elif _is_claim(g):
-            claims.add(g)  # type: ignore[arg-type]
+    for s, p, o in quoting:
+        if p == _EVIDENCE:
+            evidence.setdefault(s, set()).add(o)
+        elif p == _SELECTOR:
+            selectors.setdefault(s, set()).add(o)
+        else:
+            quoted.add(s)
     return {
         claim for claim in claims
         if not any(quoted & selectors.get(t, set()) for t in evidence.get(claim, set()))
     }
+
+
+# -- the same rules on pyoxigraph quads ------------------------------------------------------
+
+_OX_QUOTING = frozenset(ox.NamedNode(str(p)) for p in _QUOTING)
+_OX_PROVENANCE = ox.NamedNode(namespaces.PROVENANCE_GRAPH)
+_PLAIN = (ox.NamedNode, ox.Literal)  # object types that need no closer look
+_EXACTLY, _CLAIM_GRAPH, _PROVENANCE = 0, 1, 2  # how the quads of one graph are screened
+
+
+def _screen(kind: str, graph: object) -> int:
+    """How the quads of ``graph`` in a file of ``kind`` are checked: a claim graph the file
+    may write, or ``rbg:provenance``, by a screen on the engine's terms; any other, exactly."""
+    if kind not in _CLAIM_KINDS or type(graph) is not ox.NamedNode:
+        return _EXACTLY
+    if graph == _OX_PROVENANCE:
+        return _PROVENANCE
+    iri = graph.value
+    return _CLAIM_GRAPH if iri.startswith(CLAIM) and "#" not in iri else _EXACTLY
+
+
+def may_hold_blank_nodes(kind: str) -> bool:
+    """Whether files of source ``kind`` may hold blank nodes (only those outside ``data/``)."""
+    return kind not in _DATA_KINDS
+
+
+def engine_file_problem(kind: str, quads: Sequence[ox.Quad]) -> tuple[int, str] | None:
+    """:func:`file_problem` on pyoxigraph quads: the first quad of one file of source
+    ``kind`` that breaks a rule, as (index, message), or ``None``.
+
+    The bulk of the data, claim graphs and ``rbg:provenance`` in claim files, is screened on
+    the engine's terms: a quad of a claim graph passes when its subject is an IRI and its
+    object an IRI or a literal, one of ``rbg:provenance`` when its subject is a claim IRI
+    too. Every other quad (the few of the ontology, metadata and link files, and any that
+    the screen does not pass) is checked by :func:`file_problem` as rdflib terms.
+    """
+    screens: dict[object, int] = {}
+    named, plain = ox.NamedNode, _PLAIN
+    for index, quad in enumerate(quads):
+        graph = quad.graph_name
+        screen = screens.get(graph)
+        if screen is None:
+            screen = screens[graph] = _screen(kind, graph)
+        if screen:
+            subject = quad.subject
+            if type(subject) is named and type(quad.object) in plain and (
+                screen == _CLAIM_GRAPH or subject.value.startswith(CLAIM)  # type: ignore[union-attr]
+            ):
+                continue
+        problem = file_problem(kind, [from_oxigraph_quad(quad)])
+        if problem is not None:
+            return index, problem[1]
+    return None
+
+
+def quoted_claim_parts(quads: Iterable[ox.Quad]) -> tuple[set[object], list[ox.Triple]]:
+    """The claim graphs among ``quads`` and their quoting triples in ``rbg:provenance``,
+    in the engine's terms, for :func:`claims_without_quote` once every file is read."""
+    graphs: set[object] = set()
+    quoting: list[ox.Triple] = []
+    for quad in quads:
+        graph = quad.graph_name
+        graphs.add(graph)
+        if graph == _OX_PROVENANCE and quad.predicate in _OX_QUOTING:
+            quoting.append(quad.triple)
+    return {g for g in graphs if type(g) is ox.NamedNode and g.value.startswith(CLAIM)}, quoting
+
+
+def claims_without_quote(claims: set[object], quoting: Iterable[ox.Triple]) -> set[Node]:
+    """:func:`unquoted_claims` from the parts :func:`quoted_claim_parts` collects, as rdflib
+    terms."""
+    evidence, selector = (ox.NamedNode(str(p)) for p in (_EVIDENCE, _SELECTOR))
+    triples = (
+        (t.subject, _EVIDENCE if t.predicate == evidence else
+         _SELECTOR if t.predicate == selector else _EXACT, t.object)
+        for t in quoting
+    )
+    return {from_oxigraph(c) for c in _unquoted(claims, triples)}  # type: ignore[arg-type]

@@ -502,3 +502,15 @@ def has_top_level_order_by(text: str) -> bool:
         elif kind == "order" and depth == 0:
             return True
     return False
+
+
+def names_dataset(text: str) -> bool:
+    r"""Whether ``text`` has a dataset clause of its own (``FROM`` or ``FROM NAMED``); the
+    word in a string, an IRI or a comment does not count.
+
+    >>> names_dataset("SELECT * FROM <urn:g> { ?s ?p ?o }")
+    True
+    >>> names_dataset("# rows from the claims\nSELECT * { ?s ?p 'from' }")
+    False
+    """
+    return any(t.kind == "word" and t.match.group().upper() == "FROM" for t in _scan(text))

@@ -84,12 +84,14 @@ def with_values(
     ...             [[URIRef("urn:a")]]) is None
     True
     """
-    form = _FORM.search(query)
+    code = _TOKENS.sub(lambda m: " " * len(m.group()) if m.group()[0] == "#" else m.group(),
+                       query)  # comments blanked out: their words are no keywords
+    form = _FORM.search(code)
     if form is None or form.group(1).upper() not in ("SELECT", "ASK"):
         return None
-    if _NEVER.search(query) or len(_SELECT.findall(query)) > 1:
+    if _NEVER.search(code) or len(_SELECT.findall(code)) > 1:
         return None
-    if len(rows) > 1 and _MANY_ROWS.search(query):
+    if len(rows) > 1 and _MANY_ROWS.search(code):
         return None
     if not all(isinstance(t, URIRef | Literal) for row in rows for t in row):
         return None

@@ -79,7 +79,11 @@ class App:
         """The store named by ``--store``, opened for reading."""
         from rustbelt_kg.store import open_store
 
-        return open_store(self.store_name, self.project())
+        store = open_store(self.store_name, self.project())
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(store.close)  # a remote store's connections
+        return store
 
 
 pass_app = click.make_pass_decorator(App)
@@ -177,21 +181,38 @@ class RustbeltGroup(click.Group):
 @click.option(
     "--store",
     "store_name",
-    type=click.Choice(sorted(STORE_HELP)),
     default="oxigraph",
     show_default=True,
     help="Which store to use: "
     + "; ".join(f"{name}: {text}" for name, text in sorted(STORE_HELP.items()))
-    + ".",
+    + "; or the name of a [stores.NAME] table in rustbelt-kg.toml.",
 )
+@click.option("--endpoint", metavar="URL",
+              help="With --store sparql: the server's SPARQL 1.1 query endpoint. Credentials "
+              "come from RUSTBELT_KG_SPARQL_USER and RUSTBELT_KG_SPARQL_PASSWORD or a netrc "
+              "entry for the host, never from the command line.")
+@click.option("--update-endpoint", metavar="URL",
+              help="With --store sparql: its SPARQL 1.1 Update endpoint (default: --endpoint).")
+@click.option("--gsp-endpoint", metavar="URL",
+              help="With --store sparql: its Graph Store Protocol endpoint (loads go through "
+              "it; without it, through UPDATE).")
 @click.version_option(
     __version__, "--version", prog_name="rustbelt-kg", message="%(prog)s %(version)s"
 )
 @click.pass_context
-def cli(ctx: click.Context, project_option: Path | None, store_name: str) -> None:
+def cli(ctx: click.Context, project_option: Path | None, store_name: str,
+        endpoint: str | None, update_endpoint: str | None, gsp_endpoint: str | None) -> None:
     """A knowledge graph of one China Daily article, every fact traced to its words."""
     _library_warnings_on_one_line()
     ctx.obj = App(project_option, store_name)
+    if endpoint or update_endpoint or gsp_endpoint:
+        if store_name != "sparql" or not endpoint:
+            raise click.UsageError("--endpoint, --update-endpoint and --gsp-endpoint go with "
+                                   "--store sparql, and --endpoint is required with them")
+        from rustbelt_kg.stores import endpoints_given
+        from rustbelt_kg.stores.endpoint import Endpoints
+
+        ctx.with_resource(endpoints_given(Endpoints(endpoint, update_endpoint, gsp_endpoint)))
 
 
 def _emit(text: str) -> None:
@@ -499,6 +520,31 @@ def stats(app: App) -> None:
     from rustbelt_kg.stats import stats as run_stats
 
     _emit(f"project: {app.project().root}\n" + run_stats(app.store()).render())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 127.0.0.1 lets only this machine in, 0.0.0.0 everyone.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")
+@click.option("--base-url", metavar="URL",
+              help="The address clients reach the server at (default: http://HOST:PORT); its "
+              "paths stand for the IRIs under https://w3id.org/rustbelt-kg/.")
+@click.option("--timeout", type=Seconds(minimum=0.1), default=10.0, show_default=True,
+              metavar="SECONDS",
+              help="Stop a request's query after this many seconds (503); a request may ask for "
+              "less with timeout=.")
+@ALLOW_SERVICE_OPTION
+@pass_app
+def serve(app: App, host: str, port: int, base_url: str | None, timeout: float,
+          services: tuple[str, ...]) -> None:
+    """Serve the built store as linked data: a SPARQL 1.1 endpoint at /sparql, IRIs that
+    resolve (/id/..., /claim/..., /ontology), pages to read; read-only, until Ctrl-C."""
+    from rustbelt_kg.server import ServerConfig
+    from rustbelt_kg.server import serve as run_server
+
+    run_server(app.project(), ServerConfig(host=host, port=port, base_url=base_url,
+                                           timeout=timeout, services=services))
 
 
 # -- sources and quotes -------------------------------------------------------------------

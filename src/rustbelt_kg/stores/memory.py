@@ -1,8 +1,8 @@
 """The ``memory`` store: an rdflib ``Dataset`` in memory whose default graph is the union.
 
-It answers like :class:`rustbelt_kg.store.OxigraphStore` (a set union, literals
+It answers like :class:`rustbelt_kg.stores.oxigraph.OxigraphStore` (a set union, literals
 normalised at the boundary: see :func:`rustbelt_kg.results.normalise`), so results of
-the two engines compare equal. It is registered in :data:`rustbelt_kg.store.STORES`.
+the two engines compare equal. It is registered in :data:`rustbelt_kg.stores.STORES`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 from rdflib.term import Node, URIRef
 
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import QuerySyntaxError, QueryTooComplex, RustbeltError, StoreError
 from rustbelt_kg.results import CollectsStream, ResultStream, normalise
 from rustbelt_kg.sparql import check_query, check_services
+from rustbelt_kg.terms import from_oxigraph_quad
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -35,8 +37,9 @@ class MemoryStore(CollectsStream):
 
         self.dataset: Dataset = Dataset(default_union=True)
 
-    def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads (all at once: the list is built before the dataset changes).
+    def add_quads(self, quads: Iterable[Quad | ox.Quad]) -> None:
+        """Add quads (all at once: the list is built before the dataset changes); pyoxigraph
+        quads become rdflib quads here, at this store's boundary.
 
         ``"x"^^xsd:string`` literals are stored as ``"x"``, as Oxigraph stores them.
         """
@@ -44,13 +47,14 @@ class MemoryStore(CollectsStream):
 
         graphs: dict[Node | None, Graph] = {None: self.dataset.graph(DATASET_DEFAULT_GRAPH_ID)}
         batch = []
-        for s, p, o, g in quads:
+        for quad in quads:
+            s, p, o, g = from_oxigraph_quad(quad) if isinstance(quad, ox.Quad) else quad
             if g not in graphs:
                 graphs[g] = self.dataset.graph(g)  # type: ignore[arg-type]
             batch.append((s, p, normalise(o), graphs[g]))
         self.dataset.addN(batch)  # type: ignore[arg-type]
 
-    def replace_all(self, quads: Iterable[Quad]) -> None:
+    def replace_all(self, quads: Iterable[Quad | ox.Quad]) -> None:
         """Fill a new dataset, then swap it in."""
         old = self.dataset
         fresh = MemoryStore()

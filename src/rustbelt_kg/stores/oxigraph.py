@@ -1,41 +1,29 @@
-"""The ``Store`` interface and its implementations, looked up by name in :data:`STORES`.
+"""The ``oxigraph`` store: an embedded Oxigraph store on disk under ``build/store``.
 
-- ``oxigraph`` (default): an embedded Oxigraph store on disk under ``build/store``.
-  ``build/store`` is a symlink to the live directory ``build/store-<random>``
-  (:class:`rustbelt_kg.livedir.LiveDir`): :meth:`OxigraphStore.staging` fills a fresh
-  directory that the store reads until the block ends, then swaps the link with
-  :func:`os.replace`, so a load (or a build) that fails or is killed leaves the previous
-  store intact. One writer at a time: a build holds ``build/.store.lock``
-  (:func:`fcntl.flock`) while it replaces the store, and a second build fails at once.
-  Readers need no lock; one that stays open across a rebuild keeps seeing the snapshot it
-  opened.
-- ``memory``: an rdflib ``Dataset`` in memory, filled from the source files
-  (:mod:`rustbelt_kg.memory_store`).
-
-Queries see the union of all graphs as their default graph, as a set (an RDF merge:
-a triple asserted by two claims matches once, in both stores). Terms crossing the interface
-are rdflib terms; each store converts at its own boundary (literals normalised, see
-:func:`rustbelt_kg.results.normalise`). A remote SPARQL store could be one more
-:class:`StoreKind` whose ``open`` builds a client; nothing else would change.
+``build/store`` is a symlink to the live directory ``build/store-<random>``
+(:class:`rustbelt_kg.livedir.LiveDir`): :meth:`OxigraphStore.staging` fills a fresh
+directory that the store reads until the block ends, then swaps the link with
+:func:`os.replace`, so a load (or a build) that fails or is killed leaves the previous
+store intact. One writer at a time: a build holds ``build/.store.lock``
+(:func:`fcntl.flock`) while it replaces the store, and a second build fails at once.
+Readers need no lock; one that stays open across a rebuild keeps seeing the snapshot it
+opened. It is registered in :data:`rustbelt_kg.stores.STORES`.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.term import Node
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.catalog import STORE_HELP
-from rustbelt_kg.errors import StoreError, UsageError
+from rustbelt_kg.errors import StoreError
 from rustbelt_kg.livedir import LiveDir
-from rustbelt_kg.memory_store import MemoryStore, memory_dataset
-from rustbelt_kg.results import CollectsStream, QueryResult, ResultStream, normalise
+from rustbelt_kg.results import CollectsStream, ResultStream, normalise
 from rustbelt_kg.sparql import check_query, check_services, query_syntax_error
 from rustbelt_kg.sparql_values import bind_by_values
 from rustbelt_kg.terms import (
@@ -46,54 +34,23 @@ from rustbelt_kg.terms import (
     to_oxigraph_quad,
 )
 
-if TYPE_CHECKING:
-    from rustbelt_kg.project import Project
+__all__ = ["COUNT_FILE", "SOURCE_DEFAULT_GRAPH", "AnyQuad", "OxigraphStore", "engine_quads"]
 
-__all__ = [
-    "STORES",
-    "MemoryStore",
-    "OxigraphStore",
-    "Quad",
-    "Store",
-    "StoreKind",
-    "from_oxigraph",
-    "from_oxigraph_quad",
-    "memory_dataset",
-    "open_store",
-    "staged",
-    "to_oxigraph",
-    "to_oxigraph_quad",
-]
-
-
-class Store(Protocol):
-    """What every store offers. Quads are ``(s, p, o, g)``, ``g`` ``None`` for the default."""
-
-    def add_quads(self, quads: Iterable[Quad]) -> None: ...  # one transaction
-    def replace_all(self, quads: Iterable[Quad]) -> None: ...  # atomic swap of all content
-    def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer at a time
-    def query(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
-        services: Iterable[str] = (),
-    ) -> QueryResult: ...
-    def stream(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
-        services: Iterable[str] = (),
-    ) -> ResultStream: ...  # rows read as they come
-    def quads(self, graph: str | None = None) -> Iterator[Quad]: ...
-    def named_graphs(self) -> list[str]: ...
-    def __len__(self) -> int: ...
-    def close(self) -> None: ...
+#: A quad of either kind the stores accept: pyoxigraph's (the bulk path) or rdflib's.
+AnyQuad = Quad | ox.Quad
 
 
 # -- Oxigraph -----------------------------------------------------------------------------
 
 # The default graph of an Oxigraph store built here *is* the union of all graphs, as a
-# set: every triple is written there too. (Oxigraph's ``use_default_graph_as_union`` gives
-# a bag, where a triple asserted by two claims matches twice, and restricting
-# ``named_graphs`` per query makes GRAPH patterns slow.) Any server pointed at the store
-# answers with the same union. Quads that were in the default graph of a source file are
-# kept apart in :data:`SOURCE_DEFAULT_GRAPH`; the Store interface hides both tricks.
+# set: every triple is written there too. Oxigraph's ``use_default_graph_as_union`` gives
+# a bag instead (a triple asserted by two claims matches twice, and counts twice; tests in
+# tests/test_store.py pin both facts), and restricting ``named_graphs`` per query makes
+# GRAPH patterns slow. Any server pointed at the store answers with the same union. Quads
+# that were in the default graph of a source file are kept apart in
+# :data:`SOURCE_DEFAULT_GRAPH`; the Store interface hides both tricks. The union costs the
+# bulk loader about half as much again as the quads alone (three indexes, not six), and
+# nothing in Python: the engine writes it (docs/architecture.md, "The union graph").
 SOURCE_DEFAULT_GRAPH = ox.NamedNode("urn:x-rustbelt-kg:default-graph")
 
 #: Every literal but plain strings, once each.
@@ -107,15 +64,50 @@ _TYPED_LITERALS = (
 COUNT_FILE = "rustbelt-kg-quads"
 
 
-def _with_union(quads: Iterable[Quad]) -> Iterator[ox.Quad]:
-    """Each quad (default-graph ones moved to :data:`SOURCE_DEFAULT_GRAPH`) and its triple
-    in the store's default graph."""
+def engine_quads(quads: Iterable[AnyQuad]) -> list[ox.Quad]:
+    """``quads`` as pyoxigraph quads (rdflib ones converted), those of the default graph
+    moved to :data:`SOURCE_DEFAULT_GRAPH`."""
+    out: list[ox.Quad] = []
+    append, default, engine = out.append, ox.DefaultGraph, ox.Quad
+    for quad in quads:
+        if type(quad) is not engine:
+            quad = to_oxigraph_quad(quad)  # type: ignore[arg-type]
+        if type(quad.graph_name) is default:  # type: ignore[union-attr]
+            quad = engine(quad.subject, quad.predicate, quad.object,  # type: ignore[union-attr]
+                          SOURCE_DEFAULT_GRAPH)
+        append(quad)  # type: ignore[arg-type]
+    return out
+
+
+def _with_union(quads: list[ox.Quad]) -> bytes:
+    """One N-Quads input for the engine's bulk loader: ``quads``, then each triple in the
+    store's default graph (N-Triples lines are N-Quads of the default graph). The engine
+    writes both; the store keeps one copy of each."""
+    from rustbelt_kg.engine_export import serialized
+
+    return serialized(quads, ox.RdfFormat.N_QUADS) + serialized(
+        (q.triple for q in quads), ox.RdfFormat.N_TRIPLES
+    )
+
+
+def _fill(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Bulk-load ``quads`` and their union into an empty ``store``."""
+    store.bulk_load(_with_union(quads), ox.RdfFormat.N_QUADS)
+
+
+def _extend(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Add ``quads`` (as the store holds them, :func:`engine_quads`) and their union."""
     default = ox.DefaultGraph()
-    for s, p, o, g in quads:
-        subject, predicate, value = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
-        graph = SOURCE_DEFAULT_GRAPH if g is None else to_oxigraph(g)
-        yield ox.Quad(subject, predicate, value, graph)  # type: ignore[arg-type]
-        yield ox.Quad(subject, predicate, value, default)  # type: ignore[arg-type]
+    store.extend(quads + [ox.Quad(q.subject, q.predicate, q.object, default) for q in quads])
+
+
+def _count_quads(store: ox.Store) -> int:
+    """The number of quads in the named graphs of ``store`` (the union apart), by the engine."""
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        return int(row[0].value)  # type: ignore[index,union-attr]
+    return 0
 
 
 def _solutions(answer: ox.QuerySolutions, names: list[str]) -> Iterator[dict[str, Node | None]]:
@@ -199,17 +191,22 @@ class OxigraphStore(CollectsStream):
         except (OSError, RuntimeError) as error:
             raise StoreError(f"cannot read the store at {self.path}: {error}") from error
 
-    def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads in one transaction."""
+    def add_quads(self, quads: Iterable[AnyQuad]) -> None:
+        """Add quads in one transaction; the recorded number of quads follows."""
         if self.read_only:
             raise StoreError(f"the store at {self.path} is open read-only")
+        added = engine_quads(quads)
+        store = self._open()
+        before = len(self)
+        count = before + len(set(added) if before == 0 else {q for q in added if q not in store})
         try:
-            self._open().extend(_with_union(quads))
-            self._graphs = self._count = None
+            _extend(store, added)
+            self._graphs, self._count = None, count
+            self._record_count()
         except OSError as error:
             raise StoreError(f"cannot write the store: {error}") from error
 
-    def replace_all(self, quads: Iterable[Quad]) -> None:
+    def replace_all(self, quads: Iterable[AnyQuad]) -> None:
         """Replace the whole content atomically: a failed or killed load changes nothing.
 
         On disk: the quads go into a fresh directory beside the live one, the link is
@@ -221,21 +218,25 @@ class OxigraphStore(CollectsStream):
 
     @contextlib.contextmanager
     def staging(
-        self, quads: Iterable[Quad], *,
-        fill: Callable[[Path], tuple[ox.Store, int | None]] | None = None,
+        self, quads: Iterable[AnyQuad], *,
+        fill: Callable[[Path], tuple[ox.Store, int]] | None = None,
     ) -> Iterator[None]:
         """Load ``quads`` into a fresh store that this object reads inside the block, and
         that becomes the live store only when the block ends without an error.
 
         A build runs its checks and queries inside, so that only a store they ran on goes
         live; an error or a kill before the end leaves the previous store in place.
+        pyoxigraph quads (:func:`rustbelt_kg.load.load_engine_quads`) go to the engine's bulk
+        loader as they are; the number of distinct ones is recorded (:data:`COUNT_FILE`).
         """
         if self.read_only:
             raise StoreError(f"the store at {self.path} is open read-only")
+        loading = engine_quads(quads)
+        count = len(set(loading))
         if self._live is None:
             in_memory = ox.Store()
-            in_memory.bulk_extend(_with_union(quads))
-            self._store, self._graphs, self._count = in_memory, None, None
+            _fill(in_memory, loading)
+            self._store, self._graphs, self._count = in_memory, None, count
             yield
             return
         previous, step = self._store, "load the store in"
@@ -243,16 +244,15 @@ class OxigraphStore(CollectsStream):
             with self._live.staging() as new_dir:
                 fresh: ox.Store | None = None
                 try:
-                    count = None
                     if fill is not None:  # an incremental build: a copy, then changes
                         fresh, count = fill(Path(new_dir))
                     else:
                         fresh = ox.Store(str(new_dir))
-                        fresh.bulk_extend(_with_union(quads))
+                        _fill(fresh, loading)
+                    del loading
                     fresh.flush()
-                    self._store, self._graphs, self._count = fresh, None, None
-                    self._count = self._counted() if count is None else count
-                    (Path(new_dir) / COUNT_FILE).write_text(f"{self._count}\n")
+                    self._store, self._graphs, self._count = fresh, None, count
+                    (Path(new_dir) / COUNT_FILE).write_text(f"{count}\n")
                     step = "inside"
                     self.staged_dir = Path(new_dir)
                     try:
@@ -275,12 +275,13 @@ class OxigraphStore(CollectsStream):
 
     @contextlib.contextmanager
     def staging_changes(
-        self, removed: Iterable[Quad], added: Iterable[Quad]
+        self, removed: Iterable[AnyQuad], added: Iterable[AnyQuad]
     ) -> Iterator[ox.Store]:
         """:meth:`staging` for an incremental build: the fresh directory starts as a copy of
         the live store (Oxigraph's backup: a checkpoint of hard links; with the changes of
         one added source 0.1-0.4 s at 100k triples, where a new load takes 2-4 s), then
-        loses ``removed`` and gains ``added``.
+        loses ``removed`` and gains ``added`` (distinct quads: the removed ones in the store,
+        the added ones not), and records its new number of quads (:data:`COUNT_FILE`).
 
         Inside the block the caller gets the engine's store, to look at what changed; the
         union (the default graph) loses a triple only when no named graph holds it any more,
@@ -289,30 +290,27 @@ class OxigraphStore(CollectsStream):
         live = self._live_dir() if self.path is not None else None
         if live is None or self._live is None:
             raise StoreError(f"no store at {self.path} to start an incremental build from")
-        removed, added = list(removed), list(added)
+        gone, new = engine_quads(removed), engine_quads(added)
 
-        def copy_and_change(new_dir: Path) -> tuple[ox.Store, int | None]:
+        def copy_and_change(new_dir: Path) -> tuple[ox.Store, int]:
             new_dir.rmdir()  # the backup makes its own directory
             ox.Store.read_only(str(live)).backup(str(new_dir))
             fresh = ox.Store(str(new_dir))
             default = ox.DefaultGraph()
-            gone = [to_oxigraph_quad(q) for q in removed]
             for quad in gone:
-                fresh.remove(_in_store(quad))
+                fresh.remove(quad)
             for quad in gone:
-                triple = ox.Quad(quad.subject, quad.predicate, quad.object, default)
                 if _only_union(fresh, quad):
-                    fresh.remove(triple)
-                graph = _in_store(quad).graph_name
-                if not isinstance(graph, ox.DefaultGraph) and next(
-                        fresh.quads_for_pattern(None, None, None, graph), None) is None:
-                    fresh.remove_graph(graph)
-            fresh.extend(_with_union(added))
+                    fresh.remove(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+                if next(fresh.quads_for_pattern(None, None, None, quad.graph_name),
+                        None) is None:
+                    fresh.remove_graph(quad.graph_name)
+            _extend(fresh, new)
             count_file = live / COUNT_FILE
             recorded = count_file.read_text().strip() if count_file.is_file() else ""
-            if not recorded.isdigit():
-                return fresh, None  # counted by the engine
-            return fresh, int(recorded) + len(added) - len(removed)  # the caller's are new
+            if not recorded.isdigit():  # a store written by an earlier version
+                return fresh, _count_quads(fresh)
+            return fresh, int(recorded) + len(new) - len(gone)
 
         with self.staging((), fill=copy_and_change):
             assert self._store is not None
@@ -411,8 +409,9 @@ class OxigraphStore(CollectsStream):
         return self._named_graph_nodes()
 
     def __len__(self) -> int:
-        """The number of quads (the union apart): recorded when the store was loaded,
-        counted by the engine otherwise."""
+        """The number of quads (the union apart): recorded when the store was loaded (and
+        kept when quads are added), counted by the engine only for a store that has no
+        record (one written by an earlier version)."""
         if self._count is None:
             count = self._count_file()
             recorded = count.read_text().strip() if count is not None and count.is_file() else ""
@@ -421,11 +420,13 @@ class OxigraphStore(CollectsStream):
 
     def _counted(self) -> int:
         with self._reading() as store:
-            rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-            assert isinstance(rows, ox.QuerySolutions)
-            for row in rows:
-                return int(row[0].value)  # type: ignore[index,union-attr]
-        return 0
+            return _count_quads(store)
+
+    def _record_count(self) -> None:
+        """Write the number of quads beside the store's files (nothing for one in memory)."""
+        count = self._count_file()
+        if count is not None and self._count is not None:
+            count.write_text(f"{self._count}\n")
 
     def _count_file(self) -> Path | None:
         """Where the number of quads is recorded: beside the live store's files."""
@@ -437,81 +438,7 @@ class OxigraphStore(CollectsStream):
         self._store = None
 
 
-def _in_store(quad: ox.Quad) -> ox.Quad:
-    """``quad`` as the store holds it (a default-graph quad of a source file is kept in
-    :data:`SOURCE_DEFAULT_GRAPH`)."""
-    if isinstance(quad.graph_name, ox.DefaultGraph):
-        return ox.Quad(quad.subject, quad.predicate, quad.object, SOURCE_DEFAULT_GRAPH)
-    return quad
-
-
 def _only_union(store: ox.Store, quad: ox.Quad) -> bool:
     """Whether the triple of ``quad`` is left only in the union (no named graph holds it)."""
     return all(isinstance(q.graph_name, ox.DefaultGraph)
                for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object))
-
-
-# -- the registry ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoreKind:
-    """A kind of store: ``open(project, for_build)`` returns a ready store.
-
-    ``for_build=True`` gives a store for :meth:`Store.replace_all` that does not read
-    the current content (a corrupt store can be rebuilt); otherwise it is opened for
-    reading the current content.
-    """
-
-    name: str
-    help: str
-    open: Callable[[Project, bool], Store]
-
-
-def _open_oxigraph(project: Project, for_build: bool) -> Store:
-    if for_build:
-        return OxigraphStore(project.store_path, for_build=True)
-    return OxigraphStore(project.store_path, read_only=True)
-
-
-def _open_memory(project: Project, for_build: bool) -> Store:
-    store = MemoryStore()
-    if not for_build:
-        from rustbelt_kg.load import load_quads
-
-        store.replace_all(load_quads(project))
-    return store
-
-
-_OPENERS: dict[str, Callable[[Project, bool], Store]] = {
-    "oxigraph": _open_oxigraph,
-    "memory": _open_memory,
-}
-
-#: The registry of stores, by name (names and help: :data:`catalog.STORE_HELP`).
-STORES: dict[str, StoreKind] = {
-    name: StoreKind(name, help, _OPENERS[name]) for name, help in STORE_HELP.items()
-}
-
-
-@contextlib.contextmanager
-def staged(store: Store, quads: Iterable[Quad]) -> Iterator[Store]:
-    """``store`` filled with ``quads`` inside the block, its new content made live when the
-    block ends without an error (:meth:`OxigraphStore.staging`). A store without staging
-    (in memory: nothing on disk to keep whole) is simply replaced."""
-    staging = getattr(store, "staging", None)
-    if staging is None:
-        store.replace_all(quads)
-        yield store
-        return
-    with staging(quads):
-        yield store
-
-
-def open_store(name: str, project: Project, *, for_build: bool = False) -> Store:
-    """Open the store called ``name`` (a key of :data:`STORES`) for ``project``."""
-    try:
-        kind = STORES[name]
-    except KeyError:
-        raise UsageError(f"unknown store {name!r}; known: {', '.join(STORES)}") from None
-    return kind.open(project, for_build)
