@@ -1,6 +1,7 @@
 """Bindings written as ``VALUES`` (:mod:`rustbelt_kg.sparql_values`) and SHACL-SPARQL
-constraints run once for all focus nodes (:mod:`rustbelt_kg.shacl_sparql`): the same rows
-as pre-binding, and pre-binding where ``VALUES`` would differ."""
+constraints run once for all focus nodes (:mod:`rustbelt_kg.shacl_sparql`,
+:mod:`rustbelt_kg.shacl_report`): the same rows as pre-binding, and pre-binding where
+``VALUES`` would differ."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 
-from rustbelt_kg import shacl_sparql
+from rustbelt_kg import shacl_report
 from rustbelt_kg.sparql_values import bind_by_values, with_values
 from rustbelt_kg.store import OxigraphStore
 from rustbelt_kg.validate import load_shapes, validate
@@ -87,13 +88,13 @@ def test_a_sparql_constraint_runs_once_for_all_focus_nodes_with_pyshacls_answers
     ontology = Graph().parse(ROOT / "ontology" / "rustbelt.ttl")
     data = _quantities([3, -1, 7, -5, 0])
     runs: list[str] = []
-    original = shacl_sparql._rows_by_focus_node
+    original = shacl_report._rows
 
-    def counting(component, constraint, graph, nodes):  # type: ignore[no-untyped-def]
-        runs.append(str(constraint.node))
-        return original(component, constraint, graph, nodes)
+    def counting(store, check):  # type: ignore[no-untyped-def]
+        runs.append(str(check.constraint))
+        return original(store, check)
 
-    monkeypatch.setattr(shacl_sparql, "_rows_by_focus_node", counting)
+    monkeypatch.setattr(shacl_report, "_rows", counting)
     result = validate(data, shapes, ontology)
     negative = [v for v in result.violations
                 if str(v.source_shape).endswith("NonNegativeQuantityShape")]

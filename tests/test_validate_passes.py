@@ -1,7 +1,8 @@
-"""The two validation passes (core constraints on rdflib, SHACL-SPARQL on Oxigraph) check each
-constraint once, and the project's SPARQL constraints run on Oxigraph.
+"""Validation checks each constraint once, whichever way it runs: compiled into SPARQL on
+Oxigraph (every shape of the project), or through pyshacl's two passes (core constraints on
+rdflib, SHACL-SPARQL on Oxigraph) for the shapes the compiler leaves.
 
-The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the two-pass path.
+The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the path.
 """
 
 from __future__ import annotations
@@ -35,13 +36,34 @@ def test_a_core_constraint_of_a_node_shape_with_sparql_constraints_is_reported_o
     ]
 
 
-def test_the_projects_sparql_constraints_run_on_oxigraph() -> None:
+def test_every_shape_of_the_project_compiles_to_sparql_and_none_is_left_to_pyshacl() -> None:
     project = Project(REPO_ROOT)
     shapes = load_shapes(path for _, path in project.sources(loaded=False))
-    with_sparql = {str(s) for s in shapes.subjects(rdflib.URIRef(
-        "http://www.w3.org/ns/shacl#sparql"), None)}
-    assert with_sparql
-    assert set(Validator(shapes).sparql_shapes) == with_sparql
+    node_shapes = set(shapes.subjects(rdflib.RDF.type, rdflib.URIRef(
+        "http://www.w3.org/ns/shacl#NodeShape")))
+    validator = Validator(shapes)
+    assert {c.node for c in validator.compiled} == node_shapes
+    assert validator.rest is None
+
+
+def test_a_shape_the_compiler_leaves_runs_through_pyshacl_with_the_same_report() -> None:
+    compiled = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+    sh:property [ sh:path ex:p ; sh:maxCount 1 ; sh:message "one p" ] .
+"""
+    left = compiled.replace('sh:message "one p"', 'sh:message "one p" ; sh:uniqueLang true')
+    data = rdflib.Graph().parse(data="<http://example.org/a> <http://example.org/p> 1, 2 .",
+                                format="turtle")
+    ours = Validator(rdflib.Graph().parse(data=compiled, format="turtle"))
+    theirs = Validator(rdflib.Graph().parse(data=left, format="turtle"))
+    assert ours.rest is None and theirs.rest is not None
+    found = [ours.validate(data).violations, theirs.validate(data).violations]
+    assert [[(str(v.focus_node), str(v.source_constraint_component), v.message) for v in each]
+            for each in found] == [[("http://example.org/a",
+                                     "http://www.w3.org/ns/shacl#MaxCountConstraintComponent",
+                                     "one p")]] * 2
 
 
 def test_shapes_chained_deeper_than_pyshacl_follows_are_a_documented_limit() -> None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from rdflib.term import Literal, Node, URIRef
 
-__all__ = ["bind_by_values", "with_values"]
+__all__ = ["at_group_head", "bind_by_values", "with_values"]
 
 #: Strings, IRIs and comments (whose brackets do not count), brackets and variables.
 _TOKENS = re.compile(
@@ -84,21 +84,34 @@ def with_values(
     ...             [[URIRef("urn:a")]]) is None
     True
     """
+    if not all(isinstance(t, URIRef | Literal) for row in rows for t in row):
+        return None
+    variables = " ".join("?" + n for n in names)
+    body = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in rows)
+    return at_group_head(query, names, f"VALUES ({variables}) {{ {body} }}", many=len(rows) > 1)
+
+
+def at_group_head(
+    query: str, names: Sequence[str], pattern: str, *, many: bool = True
+) -> str | None:
+    """``query`` with ``pattern``, which binds ``names``, joined at the head of its ``WHERE``
+    group, or ``None`` when that would not give the rows that pre-binding them gives (the
+    module docstring; ``many``: the pattern binds more than one row).
+
+    >>> at_group_head("SELECT ?x WHERE { ?x a ?c }", ["x"], "?x ?p ?o .")
+    'SELECT ?x WHERE { ?x ?p ?o . ?x a ?c }'
+    """
     form = _FORM.search(query)
     if form is None or form.group(1).upper() not in ("SELECT", "ASK"):
         return None
     if _NEVER.search(query) or len(_SELECT.findall(query)) > 1:
         return None
-    if len(rows) > 1 and _MANY_ROWS.search(query):
-        return None
-    if not all(isinstance(t, URIRef | Literal) for row in rows for t in row):
+    if many and _MANY_ROWS.search(query):
         return None
     head = _head(query, set(names))
     if head is None:
         return None
-    variables = " ".join("?" + n for n in names)
-    body = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in rows)
-    return f"{query[:head]} VALUES ({variables}) {{ {body} }}{query[head:]}"
+    return f"{query[:head]} {pattern}{query[head:]}"
 
 
 def bind_by_values(query: str, bindings: Mapping[str, Node]) -> str | None:
