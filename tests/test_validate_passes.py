@@ -7,13 +7,16 @@ The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the path.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 import rdflib
 from conftest import REPO_ROOT
 
 from rustbelt_kg.errors import ShapesTooDeep, ShapesUnusable
 from rustbelt_kg.project import Project
-from rustbelt_kg.validate import Validator, load_shapes, validate
+from rustbelt_kg.validate import Validator, Violation, load_shapes, validate
 
 SHAPE_WITH_BOTH = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -95,3 +98,37 @@ ex:S a sh:NodeShape ; sh:targetNode ex:a ;
     with pytest.raises(ShapesUnusable, match="the SHACL processor cannot use the shapes") as caught:
         validate(data, shapes)
     assert caught.value.exit_code == 1
+
+
+EXAMPLES = sorted((REPO_ROOT / "tests" / "shapes").glob("*/*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def compiled_and_pyshacl() -> tuple[Validator, Validator]:
+    """The project's shapes compiled, and the same shapes all left to pyshacl."""
+    import rustbelt_kg.validate as module
+
+    project = Project(REPO_ROOT)
+    shapes = load_shapes(path for _, path in project.sources(loaded=False))
+    ontology = rdflib.Graph().parse(REPO_ROOT / "ontology" / "rustbelt.ttl")
+    compiled = Validator(shapes, ontology)
+    targeted = {c.node for c in compiled.compiled}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "compile_shapes", lambda shapes: ([], targeted))
+        by_pyshacl = Validator(shapes, ontology)
+    assert compiled.rest is None and by_pyshacl.compiled == [] and by_pyshacl.rest is not None
+    return compiled, by_pyshacl
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_shape_example_gives_the_report_pyshacl_gives(
+    path: Path, compiled_and_pyshacl: tuple[Validator, Validator]
+) -> None:
+    data = rdflib.Graph().parse(path)
+    ours, theirs = (v.validate(data) for v in compiled_and_pyshacl)
+
+    def fields(violation: Violation) -> tuple[str, ...]:
+        return tuple(str(getattr(violation, f.name)) for f in dataclasses.fields(violation))
+
+    assert ours.conforms == theirs.conforms
+    assert sorted(map(fields, ours.violations)) == sorted(map(fields, theirs.violations))
