@@ -177,7 +177,7 @@ class Validator:
     def validate(self, data: Graph | Dataset) -> ValidationResult:
         """Validate ``data``: a graph, or a dataset standing for the union of its graphs."""
         if isinstance(data, Dataset):
-            quads = [to_oxigraph_quad((s, p, o, None if _is_default(g) else g))
+            quads = [to_oxigraph_quad((s, p, o, _graph_name(g)))
                      for s, p, o, g in data.quads((None, None, None, None))]
         else:
             quads = [to_oxigraph_quad((s, p, o, URIRef(_DATA_GRAPH.value))) for s, p, o in data]
@@ -217,9 +217,10 @@ class Validator:
 _TARGET_PREDICATES = {SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf}
 
 
-def _is_default(graph: Node | None) -> bool:
+def _graph_name(graph: Node | Graph | None) -> Node | None:
+    """The name of a graph of an rdflib dataset's quads, ``None`` for its default graph."""
     name = getattr(graph, "identifier", graph)
-    return name is None or str(name) == str(DATASET_DEFAULT_GRAPH_ID)
+    return None if name is None or str(name) == str(DATASET_DEFAULT_GRAPH_ID) else name
 
 
 def _with_imported_prefixes(shapes: Graph) -> Graph:
