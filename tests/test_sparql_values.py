@@ -113,3 +113,20 @@ def test_a_sparql_constraint_runs_once_for_all_focus_nodes_with_pyshacls_answers
                                         "NonNegativeQuantityShape"))
     }
     assert found == {f"{RB}q1", f"{RB}q3"}
+
+
+def test_keywords_in_comments_strings_and_iris_do_not_decide_the_binding() -> None:
+    query = ("#+ param: x | IRI | - | the entity to describe, never a MINUS\n"
+             'SELECT ?v WHERE { ?x <urn:select> ?v FILTER (?v != "SERVICE") }')
+    assert bind_by_values(query, {"x": X}) == (
+        "#+ param: x | IRI | - | the entity to describe, never a MINUS\n"
+        'SELECT ?v WHERE { VALUES (?x) { (<urn:x>) } ?x <urn:select> ?v FILTER (?v != "SERVICE") }'
+    )
+
+
+def test_entity_facts_binds_its_entity_by_values() -> None:
+    from rustbelt_kg.project import Project
+    from rustbelt_kg.query import get_query
+
+    query = get_query(Project(ROOT), "entity-facts")
+    assert bind_by_values(query.text, query.bindings()) is not None

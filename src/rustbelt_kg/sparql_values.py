@@ -24,15 +24,19 @@ from rdflib.term import Literal, Node, URIRef
 
 __all__ = ["at_group_head", "bind_by_values", "with_values"]
 
-#: Strings, IRIs and comments (whose brackets do not count), brackets and variables.
-_TOKENS = re.compile(
+#: Strings, IRIs and comments: their words and brackets are not the query's.
+_QUOTED = (
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\s]*>'
     r"|#[^\n]*"
-    r"|\bEXISTS\s*\{"
+)
+#: Strings, IRIs and comments (whose brackets do not count), brackets and variables.
+_TOKENS = re.compile(
+    _QUOTED
+    + r"|\bEXISTS\s*\{"
     r"|[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+"
     r"|[{}()]",
     re.DOTALL | re.IGNORECASE,
@@ -44,6 +48,12 @@ _MANY_ROWS = re.compile(
 )
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def _masked(query: str) -> str:
+    """``query`` with its strings, IRIs and comments blanked out, so that their words (a
+    header comment's "describe", a string's "MINUS") are not read as keywords."""
+    return re.sub(_QUOTED, lambda m: " " * len(m.group()), query, flags=re.DOTALL)
 
 
 def _head(query: str, names: set[str]) -> int | None:
@@ -101,12 +111,13 @@ def at_group_head(
     >>> at_group_head("SELECT ?x WHERE { ?x a ?c }", ["x"], "?x ?p ?o .")
     'SELECT ?x WHERE { ?x ?p ?o . ?x a ?c }'
     """
-    form = _FORM.search(query)
+    code = _masked(query)
+    form = _FORM.search(code)
     if form is None or form.group(1).upper() not in ("SELECT", "ASK"):
         return None
-    if _NEVER.search(query) or len(_SELECT.findall(query)) > 1:
+    if _NEVER.search(code) or len(_SELECT.findall(code)) > 1:
         return None
-    if many and _MANY_ROWS.search(query):
+    if many and _MANY_ROWS.search(code):
         return None
     head = _head(query, set(names))
     if head is None:
