@@ -132,3 +132,16 @@ def test_every_shape_example_gives_the_report_pyshacl_gives(
 
     assert ours.conforms == theirs.conforms
     assert sorted(map(fields, ours.violations)) == sorted(map(fields, theirs.violations))
+
+
+def test_literal_focus_nodes_of_sh_target_objects_of_are_checked() -> None:
+    shapes = rdflib.Graph().parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetObjectsOf ex:p ; sh:nodeKind sh:IRI ;
+    sh:message "an IRI" .
+""", format="turtle")
+    data = rdflib.Graph().parse(data='<http://example.org/a> <http://example.org/p> "x" .',
+                                format="turtle")
+    result = validate(data, shapes)
+    assert [(str(v.focus_node), v.message) for v in result.violations] == [("x", "an IRI")]

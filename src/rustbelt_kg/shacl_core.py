@@ -6,7 +6,8 @@ on the Oxigraph store that holds the data (:mod:`rustbelt_kg.validate`). The foc
 written into the store first, one quad ``?this <FOCUS_OF> <shape>`` each in the graph
 :data:`FOCUS_GRAPH`, so a query finds them with one index lookup at the head of its group
 rather than as a list in its text. A node shape with anything else (another constraint
-component, a complex path, an implicit class target, a shape without ``sh:message`` that would
+component, a complex path, an implicit class target, ``sh:targetObjectsOf``, whose focus nodes
+may be literals that no quad can hold as a subject, a shape without ``sh:message`` that would
 need the processor's generic messages) is left whole to pyshacl.
 
 The kinds compiled, with the results pyshacl gives for them (same focus node, value, path,
@@ -278,7 +279,8 @@ class _Compiler:
         shapes, node = self.shapes, self.node
         branches = [f"?this {_SUBCLASS} {_iri(c)}" for c in shapes.objects(node, SH.targetClass)]
         branches += [f"?this {_iri(p)} ?_o" for p in shapes.objects(node, SH.targetSubjectsOf)]
-        branches += [f"?_s {_iri(p)} ?this" for p in shapes.objects(node, SH.targetObjectsOf)]
+        if (node, SH.targetObjectsOf, None) in shapes:  # its focus nodes may be literals,
+            raise _Unsupported("sh:targetObjectsOf")  # which no quad of the focus graph holds
         nodes = list(shapes.objects(node, SH.targetNode))
         if nodes:
             branches.append("VALUES ?this { " + " ".join(_iri(n) for n in nodes) + " }")
