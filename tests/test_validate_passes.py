@@ -145,3 +145,16 @@ ex:S a sh:NodeShape ; sh:targetObjectsOf ex:p ; sh:nodeKind sh:IRI ;
                                 format="turtle")
     result = validate(data, shapes)
     assert [(str(v.focus_node), v.message) for v in result.violations] == [("x", "an IRI")]
+
+
+def test_a_sparql_constraint_reading_named_graphs_sees_the_data_graph_alone() -> None:
+    shapes = rdflib.Graph().parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+    sh:sparql [ sh:select "SELECT $this WHERE { GRAPH ?g { $this ?p ?o } }" ;
+                sh:message "in a named graph" ] .
+""", format="turtle")
+    data = rdflib.Graph().parse(data="<http://example.org/a> <http://example.org/p> 1 .",
+                                format="turtle")
+    assert validate(data, shapes).conforms

@@ -12,9 +12,9 @@ This gives the same rows as pre-binding when ``$this`` is in scope everywhere th
 it: so only a ``SELECT`` that projects ``$this`` (or ``*``), uses it only in the outermost group
 and in ``EXISTS`` blocks within it (a ``FILTER`` inside a ``UNION`` branch does not see the outer
 group's bindings), and has no subquery, ``MINUS``, ``SERVICE``, aggregate, ``LIMIT`` or
-``OFFSET``, nor ``$shapesGraph``, ``$currentShape``, ``$PATH`` or a ``?failure`` row, is
-compiled; a shape with any other SHACL-SPARQL constraint is left whole to pyshacl, which runs
-it node by node.
+``OFFSET``, nor ``$shapesGraph``, ``$currentShape``, ``$PATH``, a ``?failure`` row,
+``GRAPH`` or ``FROM``, is compiled; a shape with any other SHACL-SPARQL constraint is left
+whole to pyshacl, which runs it node by node.
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 PROJECTS_THIS = re.compile(
     r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?:\*|[^{]*?[?$]this\b)", re.IGNORECASE
 )
-_UNSUPPORTED = re.compile(r"[?$](?:shapesGraph|currentShape|PATH|failure)\b")
+#: What the compiled query cannot mean as it does on the data graph alone: the store also
+#: holds named graphs (each triple's own, the focus nodes), which ``GRAPH`` or ``FROM`` would
+#: reach.
+_UNSUPPORTED = re.compile(
+    r"[?$](?:shapesGraph|currentShape|PATH|failure)\b|(?<![?$:\w])(?:GRAPH|FROM)\b", re.IGNORECASE)
 
 
 def _prefixes(shapes: Graph, constraint: Node) -> str:
