@@ -209,7 +209,9 @@ def _compared(v: str) -> str:
 
 
 def _is_instance(shapes: Graph, cls: Node, v: str) -> str:
-    return f"EXISTS {{ {v} {_SUBCLASS} {_iri(cls)} }}"
+    # The node's types first, then each up to the class: a path from the class down would
+    # list every instance of it for every value.
+    return f"EXISTS {{ {v} <{RDF.type}> ?_type . ?_type <{RDFS.subClassOf}>* {_iri(cls)} }}"
 
 
 def _conforms(shapes: Graph, shape: Node, v: str, depth: int = 0) -> str:
