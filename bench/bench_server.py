@@ -25,7 +25,7 @@ Workloads:
   the others get the same SPARQL text at their query endpoint.
 - ``ad-hoc SELECT``: one SELECT sent as ``?query=`` to every server's endpoint. Each request
   carries its own number in a comment, so that no server answers it from a cache (ours
-  caches GET answers per store build; rdflib-endpoint caches by query text).
+  caches GET answers per store build; rdflib-endpoint keeps parsed queries by their text).
 - ``entity page``: ``/id/wan-long`` as HTML. Only ours renders pages; the row has no ratio.
 - ``IRI as Turtle``: ours dereferences ``/id/wan-long.ttl``; the others answer
   ``DESCRIBE <…/id/wan-long>`` as Turtle, which is less work (no incoming links or claims).
