@@ -6,6 +6,9 @@
 - ``corpus_project``: a private copy of ``tests/fixtures/corpus``: the tiny checkout with two
   more sources, fictional texts written for the tests, whose claims share its entities and
   disagree with it once.
+- ``echo_project``: a private copy of the real checkout with a second source added, the
+  fictional Harbin Evening Echo (``tests/fixtures/evening-echo``), and its claims copied in,
+  not yet anchored. Its figure for the HIT incubator park disagrees with the article's.
 - ``built_project`` (session): the real checkout loaded once into an Oxigraph store in a
   temporary folder; ``.project``, ``.store``, ``.dataset`` (rdflib, default graph = union)
   and ``.quads``. For tests that read the real data; do not write to its store.
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
 CORPUS = TINY.parent / "corpus"
+ECHO = TINY.parent / "evening-echo"
 
 
 @pytest.fixture
@@ -58,6 +62,26 @@ def corpus_project(tmp_path: Path) -> Project:
     shutil.copytree(CORPUS, root)
     for folder in ("data/enrichment", "data/links"):
         (root / folder).mkdir(parents=True, exist_ok=True)
+    return Project(root)
+
+
+@pytest.fixture
+def echo_project(tmp_path: Path) -> Project:
+    """The real checkout, copied, with the Evening Echo registered and its claims copied in."""
+    from click.testing import CliRunner
+
+    from rustbelt_kg.cli import cli
+
+    root = tmp_path / "kg"
+    for folder in ("ontology", "shapes", "data", "queries", "context"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    result = CliRunner().invoke(cli, [
+        "--project", str(root), "add-source", str(ECHO / "evening-echo.txt"),
+        "--title", "Harbin Evening Echo", "--published", "2026-03-01",
+        "--publisher", "Evening Echo (fictional)"])
+    assert result.exit_code == 0, result.stderr
+    (root / "data" / "claims" / "evening-echo").mkdir(parents=True)
+    shutil.copy(ECHO / "echo.trig", root / "data" / "claims" / "evening-echo" / "echo.trig")
     return Project(root)
 
 

@@ -149,3 +149,30 @@ def test_check_names_a_context_that_no_longer_fits_and_anchor_rewrites_it(
             "does not follow the quote (rustbelt-kg anchor rewrites it)") in caught.value.problems
     anchor_project(corpus_project)
     assert check_sources(corpus_project)[0] == 2
+
+
+def test_anchoring_against_a_corrected_text_records_its_new_sha256_in_the_stub(
+    corpus_project: Project,
+) -> None:
+    text_path = corpus_project.sources_dir / "tiny-gazette.txt"
+    stub_path = corpus_project.sources_dir / "tiny-gazette.ttl"
+    before, stub = text_path.read_text(encoding="utf-8"), stub_path.read_text(encoding="utf-8")
+    after = before.replace("The incubator park covers",
+                           "According to its managers, the incubator park covers")
+    text_path.write_text(after, encoding="utf-8")
+    with pytest.raises(CheckFailed, match=f"the graph records {sha256(before)}"):
+        check_sources(corpus_project)
+    report = anchor_project(corpus_project)
+    assert report.digests == [f"text/tiny-gazette: {sha256(before)} -> {sha256(after)}"]
+    assert stub_path in report.changed
+    assert stub_path.read_text(encoding="utf-8") == stub.replace(sha256(before), sha256(after))
+    assert check_sources(corpus_project)[0] == 2
+    assert anchor_project(corpus_project).changed == []
+
+
+def test_anchor_check_names_a_stub_whose_sha256_is_not_its_texts(corpus_project: Project) -> None:
+    text_path = corpus_project.sources_dir / "tiny-herald.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(corpus_project.root), "anchor", "--check"])
+    assert result.exit_code == 1
+    assert "SHA-256 of text/tiny-herald:" in result.output

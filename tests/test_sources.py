@@ -8,7 +8,6 @@ tests.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -182,23 +181,10 @@ def test_a_sentence_counts_as_covered_only_by_quotes_from_its_own_text(
                          "of rustbelt-kg."]
 
 
-ECHO = Path(__file__).resolve().parent / "fixtures" / "evening-echo"
-
-
 def test_a_second_source_added_to_the_real_project_keeps_its_checks_and_shows_its_disagreement(
-    tmp_path: Path,
+    echo_project: Project,
 ) -> None:
-    root = tmp_path / "kg"
-    for folder in ("ontology", "shapes", "data", "queries", "context"):
-        shutil.copytree(REPO_ROOT / folder, root / folder)
-    project = Project(root)
-    result = CliRunner().invoke(cli, [
-        "--project", str(root), "add-source", str(ECHO / "evening-echo.txt"),
-        "--title", "Harbin Evening Echo", "--published", "2026-03-01",
-        "--publisher", "Evening Echo (fictional)"])
-    assert result.exit_code == 0, result.stderr
-    (root / "data" / "claims" / "evening-echo").mkdir(parents=True)
-    shutil.copy(ECHO / "echo.trig", root / "data" / "claims" / "evening-echo" / "echo.trig")
+    project = echo_project
     assert len(anchor_project(project).moved) == 2
     assert check_sources(project) == (25, 25)
     store = OxigraphStore()

@@ -1,6 +1,7 @@
 """Bindings written as ``VALUES`` (:mod:`rustbelt_kg.sparql_values`) and SHACL-SPARQL
-constraints run once for all focus nodes (:mod:`rustbelt_kg.shacl_sparql`): the same rows
-as pre-binding, and pre-binding where ``VALUES`` would differ."""
+constraints run once for all focus nodes (:mod:`rustbelt_kg.shacl_sparql`,
+:mod:`rustbelt_kg.shacl_report`): the same rows as pre-binding, and pre-binding where
+``VALUES`` would differ."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 
-from rustbelt_kg import shacl_sparql
+from rustbelt_kg import shacl_report
 from rustbelt_kg.sparql_values import bind_by_values, with_values
 from rustbelt_kg.store import OxigraphStore
 from rustbelt_kg.validate import load_shapes, validate
@@ -95,13 +96,13 @@ def test_a_sparql_constraint_runs_once_for_all_focus_nodes_with_pyshacls_answers
     ontology = Graph().parse(ROOT / "ontology" / "rustbelt.ttl")
     data = _quantities([3, -1, 7, -5, 0])
     runs: list[str] = []
-    original = shacl_sparql._rows_by_focus_node
+    original = shacl_report._rows
 
-    def counting(component, constraint, graph, nodes):  # type: ignore[no-untyped-def]
-        runs.append(str(constraint.node))
-        return original(component, constraint, graph, nodes)
+    def counting(store, check):  # type: ignore[no-untyped-def]
+        runs.append(str(check.constraint))
+        return original(store, check)
 
-    monkeypatch.setattr(shacl_sparql, "_rows_by_focus_node", counting)
+    monkeypatch.setattr(shacl_report, "_rows", counting)
     result = validate(data, shapes, ontology)
     negative = [v for v in result.violations
                 if str(v.source_shape).endswith("NonNegativeQuantityShape")]
@@ -120,3 +121,20 @@ def test_a_sparql_constraint_runs_once_for_all_focus_nodes_with_pyshacls_answers
                                         "NonNegativeQuantityShape"))
     }
     assert found == {f"{RB}q1", f"{RB}q3"}
+
+
+def test_keywords_in_comments_strings_and_iris_do_not_decide_the_binding() -> None:
+    query = ("#+ param: x | IRI | - | the entity to describe, never a MINUS\n"
+             'SELECT ?v WHERE { ?x <urn:select> ?v FILTER (?v != "SERVICE") }')
+    assert bind_by_values(query, {"x": X}) == (
+        "#+ param: x | IRI | - | the entity to describe, never a MINUS\n"
+        'SELECT ?v WHERE { VALUES (?x) { (<urn:x>) } ?x <urn:select> ?v FILTER (?v != "SERVICE") }'
+    )
+
+
+def test_entity_facts_binds_its_entity_by_values() -> None:
+    from rustbelt_kg.project import Project
+    from rustbelt_kg.query import get_query
+
+    query = get_query(Project(ROOT), "entity-facts")
+    assert bind_by_values(query.text, query.bindings()) is not None

@@ -230,3 +230,19 @@ def test_not_plainly_stated_lists_every_other_fact_with_its_status_and_note(
     # a fact some claim states in the article's own voice is not listed, whatever else says it
     china = URIRef(RB + "china")
     assert all(row["subject"] != china for row in rows)
+
+
+def test_claims_in_article_order_lists_one_source_at_a_time(echo_project: Project) -> None:
+    from rustbelt_kg.anchoring import anchor_project
+    from rustbelt_kg.load import load_quads
+
+    anchor_project(echo_project)
+    store = OxigraphStore()
+    store.replace_all(load_quads(echo_project))
+    query = get_query(echo_project, "claims-in-article-order")
+    article = run_query(store, query).rows
+    echo = run_query(store, query, {"source": "rb:text/evening-echo"}).rows
+    assert len(article) == 59
+    assert {str(r["source"]) for r in article} == {RB + "article-text"}
+    assert [(str(r["claim"]).removeprefix(namespaces.CLAIM), int(r["start"])) for r in echo] == [
+        ("echo-headline", 0), ("echo-park-startups", 144)]

@@ -1,10 +1,14 @@
-"""The two validation passes (core constraints on rdflib, SHACL-SPARQL on Oxigraph) check each
-constraint once, and the project's SPARQL constraints run on Oxigraph.
+"""Validation checks each constraint once, whichever way it runs: compiled into SPARQL on
+Oxigraph (every shape of the project), or through pyshacl's two passes (core constraints on
+rdflib, SHACL-SPARQL on Oxigraph) for the shapes the compiler leaves.
 
-The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the two-pass path.
+The W3C SHACL suite (``test_w3c_shacl.py``) covers the rest of the path.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -12,7 +16,7 @@ from conftest import REPO_ROOT
 
 from rustbelt_kg.errors import ShapesTooDeep, ShapesUnusable
 from rustbelt_kg.project import Project
-from rustbelt_kg.validate import Validator, load_shapes, validate
+from rustbelt_kg.validate import Validator, Violation, load_shapes, validate
 
 SHAPE_WITH_BOTH = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -35,13 +39,34 @@ def test_a_core_constraint_of_a_node_shape_with_sparql_constraints_is_reported_o
     ]
 
 
-def test_the_projects_sparql_constraints_run_on_oxigraph() -> None:
+def test_every_shape_of_the_project_compiles_to_sparql_and_none_is_left_to_pyshacl() -> None:
     project = Project(REPO_ROOT)
     shapes = load_shapes(path for _, path in project.sources(loaded=False))
-    with_sparql = {str(s) for s in shapes.subjects(rdflib.URIRef(
-        "http://www.w3.org/ns/shacl#sparql"), None)}
-    assert with_sparql
-    assert set(Validator(shapes).sparql_shapes) == with_sparql
+    node_shapes = set(shapes.subjects(rdflib.RDF.type, rdflib.URIRef(
+        "http://www.w3.org/ns/shacl#NodeShape")))
+    validator = Validator(shapes)
+    assert {c.node for c in validator.compiled} == node_shapes
+    assert validator.rest is None
+
+
+def test_a_shape_the_compiler_leaves_runs_through_pyshacl_with_the_same_report() -> None:
+    compiled = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+    sh:property [ sh:path ex:p ; sh:maxCount 1 ; sh:message "one p" ] .
+"""
+    left = compiled.replace('sh:message "one p"', 'sh:message "one p" ; sh:uniqueLang true')
+    data = rdflib.Graph().parse(data="<http://example.org/a> <http://example.org/p> 1, 2 .",
+                                format="turtle")
+    ours = Validator(rdflib.Graph().parse(data=compiled, format="turtle"))
+    theirs = Validator(rdflib.Graph().parse(data=left, format="turtle"))
+    assert ours.rest is None and theirs.rest is not None
+    found = [ours.validate(data).violations, theirs.validate(data).violations]
+    assert [[(str(v.focus_node), str(v.source_constraint_component), v.message) for v in each]
+            for each in found] == [[("http://example.org/a",
+                                     "http://www.w3.org/ns/shacl#MaxCountConstraintComponent",
+                                     "one p")]] * 2
 
 
 def test_shapes_chained_deeper_than_pyshacl_follows_are_a_documented_limit() -> None:
@@ -73,3 +98,63 @@ ex:S a sh:NodeShape ; sh:targetNode ex:a ;
     with pytest.raises(ShapesUnusable, match="the SHACL processor cannot use the shapes") as caught:
         validate(data, shapes)
     assert caught.value.exit_code == 1
+
+
+EXAMPLES = sorted((REPO_ROOT / "tests" / "shapes").glob("*/*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def compiled_and_pyshacl() -> tuple[Validator, Validator]:
+    """The project's shapes compiled, and the same shapes all left to pyshacl."""
+    import rustbelt_kg.validate as module
+
+    project = Project(REPO_ROOT)
+    shapes = load_shapes(path for _, path in project.sources(loaded=False))
+    ontology = rdflib.Graph().parse(REPO_ROOT / "ontology" / "rustbelt.ttl")
+    compiled = Validator(shapes, ontology)
+    targeted = {c.node for c in compiled.compiled}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "compile_shapes", lambda shapes: ([], targeted))
+        by_pyshacl = Validator(shapes, ontology)
+    assert compiled.rest is None and by_pyshacl.compiled == [] and by_pyshacl.rest is not None
+    return compiled, by_pyshacl
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_shape_example_gives_the_report_pyshacl_gives(
+    path: Path, compiled_and_pyshacl: tuple[Validator, Validator]
+) -> None:
+    data = rdflib.Graph().parse(path)
+    ours, theirs = (v.validate(data) for v in compiled_and_pyshacl)
+
+    def fields(violation: Violation) -> tuple[str, ...]:
+        return tuple(str(getattr(violation, f.name)) for f in dataclasses.fields(violation))
+
+    assert ours.conforms == theirs.conforms
+    assert sorted(map(fields, ours.violations)) == sorted(map(fields, theirs.violations))
+
+
+def test_literal_focus_nodes_of_sh_target_objects_of_are_checked() -> None:
+    shapes = rdflib.Graph().parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetObjectsOf ex:p ; sh:nodeKind sh:IRI ;
+    sh:message "an IRI" .
+""", format="turtle")
+    data = rdflib.Graph().parse(data='<http://example.org/a> <http://example.org/p> "x" .',
+                                format="turtle")
+    result = validate(data, shapes)
+    assert [(str(v.focus_node), v.message) for v in result.violations] == [("x", "an IRI")]
+
+
+def test_a_sparql_constraint_reading_named_graphs_sees_the_data_graph_alone() -> None:
+    shapes = rdflib.Graph().parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+    sh:sparql [ sh:select "SELECT $this WHERE { GRAPH ?g { $this ?p ?o } }" ;
+                sh:message "in a named graph" ] .
+""", format="turtle")
+    data = rdflib.Graph().parse(data="<http://example.org/a> <http://example.org/p> 1 .",
+                                format="turtle")
+    assert validate(data, shapes).conforms

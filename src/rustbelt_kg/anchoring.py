@@ -13,6 +13,11 @@ longer in its text, with the closest passage and its score; an ambiguous quote),
 written and :class:`CheckFailed` lists every such quote. A quote is never moved to a passage
 that is not its exact words.
 
+A source text that changed (a corrected version) has a new SHA-256: the metadata stub
+(``data/sources/NAME.ttl``) of every text whose recorded ``rbo:sha256`` is not that of the
+text is rewritten with the new digest, in the same way (only that literal changes), when the
+quotes are written.
+
 The editing reads the TriG as the project writes it: each selector is a statement starting
 with its own IRI (``<NAME#quote> a oa:TextQuoteSelector ; ...``), its literals in
 ``"..."``.
@@ -30,8 +35,9 @@ import pyoxigraph as ox
 from rustbelt_kg import fsio, sources
 from rustbelt_kg.anchor import Anchor, QuoteProblem, derive
 from rustbelt_kg.errors import CheckFailed, UsageError
-from rustbelt_kg.namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RBO
+from rustbelt_kg.namespaces import CLAIM, PREFIXES, PROVENANCE_GRAPH, RB, RBO
 from rustbelt_kg.project import Project
+from rustbelt_kg.provenance import sha256
 from rustbelt_kg.reading import decode_text, read_source
 from rustbelt_kg.sources import turtle_string
 
@@ -65,6 +71,8 @@ class AnchorReport:
 
     changed: list[Path] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
+    #: Source texts whose stub records another SHA-256 than theirs: ``rb:text/x: old -> new``.
+    digests: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     quotes: int = 0
 
@@ -169,9 +177,35 @@ def _claim_files(project: Project) -> list[Path]:
     return [path for kind in _CLAIM_KINDS for path in project.files(kind)]
 
 
+def _stale_digests(project: Project, texts: dict[str, str], report: AnchorReport
+                   ) -> dict[Path, str]:
+    """The stubs whose recorded SHA-256 is not their text's, with the digest replaced."""
+    edited = {}
+    for path in sorted(project.sources_dir.glob("*.ttl")):
+        data = read_source(path, project.display(path))
+        text = original = decode_text(data, project.display(path))
+        for triple in ox.parse(data, ox.RdfFormat.TURTLE):
+            node = str(triple.subject.value)
+            if triple.predicate.value != RBO + "sha256" or node not in texts:
+                continue
+            recorded, actual = str(triple.object.value), sha256(texts[node])
+            if recorded == actual:
+                continue
+            text, count = re.subn(rf'(rbo:sha256\s+)"{re.escape(recorded)}"',
+                                  rf'\g<1>"{actual}"', text)
+            if count != 1:
+                raise UsageError(f"cannot find the rbo:sha256 of <{node}> to edit in "
+                                 f"{project.display(path)}")
+            report.digests.append(f"{node.removeprefix(RB)}: {recorded} -> {actual}")
+        if text != original:
+            edited[path] = text
+    return edited
+
+
 def anchor_project(project: Project, *, write: bool = True) -> AnchorReport:
     """Anchor every quote of the claim files in its source text; see the module docstring.
 
+    The stubs of texts whose SHA-256 changed get the new digest (:attr:`AnchorReport.digests`).
     With ``write=False`` nothing is written; the report says what would change. Raises
     :class:`CheckFailed` (exit 1) listing every quote that breaks a rule; nothing is
     written then.
@@ -210,6 +244,7 @@ def anchor_project(project: Project, *, write: bool = True) -> AnchorReport:
     if report.problems:
         raise CheckFailed("quotes that cannot be anchored (no file was written)",
                           report.problems)
+    edited.update(_stale_digests(project, texts, report))
     report.changed = sorted(edited)
     if write:
         for path, text in edited.items():

@@ -163,17 +163,6 @@ class _Unpublished(Exception):
 # -- steps --------------------------------------------------------------------------------
 
 
-def _graphs_for_validation(quads: list[Quad]) -> tuple[Graph, Graph]:
-    """(data, ontology): the union of every graph but the ontology, and the ontology."""
-    from rdflib import Graph
-
-    data, ontology = Graph(), Graph()
-    for s, p, o, g in quads:
-        target = ontology if g is not None and str(g) == namespaces.ONTOLOGY_GRAPH else data
-        target.add((s, p, o))
-    return data, ontology
-
-
 def validate_quads(quads: list[Quad], shapes: Graph) -> Any:
     """SHACL-validate ``quads`` (ontology graph apart) against ``shapes``.
 
@@ -181,8 +170,7 @@ def validate_quads(quads: list[Quad], shapes: Graph) -> Any:
     """
     from rustbelt_kg import validate
 
-    data, ontology = _graphs_for_validation(quads)
-    return validate.validate(data, shapes, ontology)
+    return validate.validate_quads(quads, shapes)
 
 
 def check_provenance(project: Project, dataset: Dataset) -> list[str]:
@@ -192,9 +180,11 @@ def check_provenance(project: Project, dataset: Dataset) -> list[str]:
     return provenance.check(dataset, sources.texts(project))
 
 
-def _report_text(project: Project) -> str | None:
-    """The text a validation report quotes sentences from: the article, when it is alone."""
-    return project.article_text() if len(project.source_texts()) == 1 else None
+def _report_text(project: Project) -> dict[str, str]:
+    """The texts a validation report quotes sentences from, by source text node."""
+    from rustbelt_kg import sources
+
+    return sources.texts(project)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
-from rdflib.term import Node
 
 from rustbelt_kg import affected, namespaces, sourcing
 from rustbelt_kg.incremental import (
@@ -154,29 +153,19 @@ def _sparql_only(shapes: Graph, shape: Any) -> bool:
 def _sparql_conforms(store: ox.Store, shapes: Graph, shape: Any,
                      targets: set[ox.NamedNode]) -> bool:
     """Whether every target conforms to ``shape`` (:func:`_sparql_only`), by one query per
-    constraint on the store with the targets as ``VALUES $this`` (as
-    :mod:`rustbelt_kg.shacl_sparql` runs them); ``False`` (validate the usual way) for any
-    query this does not fit. A row is a violation."""
-    from rustbelt_kg.shacl_sparql import with_focus_values
+    constraint on the store with the targets as ``VALUES ?this``, compiled as validation
+    compiles them (:func:`rustbelt_kg.shacl_sparql.compile_constraint`); ``False`` (validate
+    the usual way) for any query that does not compile. A row is a violation."""
+    from rustbelt_kg.shacl_sparql import compile_constraint
 
-    nodes: list[Node] = [URIRef(n.value) for n in sorted(targets, key=lambda n: n.value)]
+    nodes = " ".join(str(n) for n in sorted(targets, key=lambda n: n.value))
     for constraint in shapes.objects(shape, SH.sparql):
-        texts = list(shapes.objects(constraint, SH.select))
-        if len(texts) != 1 or (constraint, SH.deactivated, None) in shapes \
-                or "currentShape" in str(texts[0]):
+        check = compile_constraint(shapes, shape, constraint, f"VALUES ?this {{ {nodes} }}",
+                                   SH.Violation)
+        if check is None:
             return False
-        query = with_focus_values(str(texts[0]), nodes)
-        if query is None:
-            return False
-        prefixes = dict(namespaces.PREFIXES)
-        for holder in shapes.objects(constraint, SH.prefixes):
-            for declared in shapes.objects(holder, SH.declare):
-                prefix = shapes.value(declared, SH.prefix)
-                iri = shapes.value(declared, SH.namespace)
-                if prefix is not None and iri is not None:
-                    prefixes[str(prefix)] = str(iri)
         try:
-            answer = store.query(query, prefixes=prefixes)
+            answer = store.query(check.query, prefixes=dict(namespaces.PREFIXES))
         except (SyntaxError, OSError, RuntimeError):
             return False
         if not isinstance(answer, ox.QuerySolutions) or next(answer, None) is not None:

@@ -1,109 +1,112 @@
 """SHACL-SPARQL constraints evaluated once for all their focus nodes, not once per node.
 
-pyshacl runs a constraint's ``SELECT`` once per focus node, with ``$this`` pre-bound. On
-Oxigraph a pre-bound variable (a substitution) does not narrow the engine's lookups, so each
-run scans what the query touches: the cost grows with the square of the data. Inside
-:func:`all_focus_nodes_at_once`, a constraint whose query allows it runs once, with the focus
-nodes given as ``VALUES $this { ... }`` at the head of its ``WHERE`` group, and each focus
-node gets the rows whose ``$this`` is that node, through pyshacl's own report building.
+A SHACL processor runs a constraint's ``SELECT`` once per focus node, with ``$this``
+pre-bound. On Oxigraph a pre-bound variable (a substitution) does not narrow the engine's
+lookups, so each run scans what the query touches: the cost grows with the square of the
+data. :func:`compile_constraint` instead joins the shape's focus nodes at the head of the
+query's ``WHERE`` group (``GRAPH <focus> { ?this <focus-of> <shape> }``, see
+:mod:`rustbelt_kg.shacl_core`), so one run gives every focus node's rows, and the validation
+builds each result from its row as the processor would (:func:`result_message`).
 
 This gives the same rows as pre-binding when ``$this`` is in scope everywhere the query uses
-it: so only a plain ``SELECT`` that projects ``$this`` (or ``*``), uses it only in the
-outermost group and in ``EXISTS`` blocks within it (a ``FILTER`` inside a ``UNION`` branch
-does not see the outer group's bindings), and has no subquery, ``MINUS``, ``SERVICE``,
-aggregate, ``LIMIT`` or ``OFFSET``, and only focus nodes that are IRIs or literals, take this
-path; any other constraint, or a query that reports a ``?failure``, runs
-node by node as before.
+it: so only a ``SELECT`` that projects ``$this`` (or ``*``), uses it only in the outermost group
+and in ``EXISTS`` blocks within it (a ``FILTER`` inside a ``UNION`` branch does not see the outer
+group's bindings), and has no subquery, ``MINUS``, ``SERVICE``, aggregate, ``LIMIT`` or
+``OFFSET``, nor ``$shapesGraph``, ``$currentShape``, ``$PATH``, a ``?failure`` row,
+``GRAPH`` or ``FROM``, is compiled; a shape with any other SHACL-SPARQL constraint is left
+whole to pyshacl, which runs it node by node.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from rdflib import Graph, Literal, Namespace
 from rdflib.term import Node
 
-from rustbelt_kg.sparql_values import with_values
+from rustbelt_kg.sparql_values import at_group_head
 
-__all__ = ["BATCH", "all_focus_nodes_at_once", "with_focus_values"]
+if TYPE_CHECKING:
+    from rustbelt_kg.shacl_core import Check
 
-#: How many focus nodes one query run lists in its ``VALUES``.
-BATCH = 20_000
+__all__ = ["PROJECTS_THIS", "compile_constraint", "result_message"]
 
-_PROJECTS_THIS = re.compile(
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+#: A ``SELECT`` that projects ``$this`` (or ``*``).
+PROJECTS_THIS = re.compile(
     r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?:\*|[^{]*?[?$]this\b)", re.IGNORECASE
 )
-_UNSUPPORTED = re.compile(r"[?$](?:shapesGraph|PATH)\b")
+#: What the compiled query cannot mean as it does on the data graph alone: the store also
+#: holds named graphs (each triple's own, the focus nodes), which ``GRAPH`` or ``FROM`` would
+#: reach.
+_UNSUPPORTED = re.compile(
+    r"[?$](?:shapesGraph|currentShape|PATH|failure)\b|(?<![?$:\w])(?:GRAPH|FROM)\b", re.IGNORECASE)
 
 
-def with_focus_values(query: str, nodes: list[Node]) -> str | None:
-    """``query`` with ``VALUES $this`` listing ``nodes`` at the head of its ``WHERE`` group,
-    or ``None`` when the query is not one that gives the same rows that way.
+def _prefixes(shapes: Graph, constraint: Node) -> str:
+    """``PREFIX`` lines for the ``sh:declare`` of every ``sh:prefixes`` value."""
+    lines = []
+    for holder in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(holder, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            if prefix is not None and namespace is not None:
+                lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(set(lines)))
 
-    >>> from rdflib import URIRef
-    >>> with_focus_values("SELECT $this WHERE { $this a ?c }", [URIRef("urn:x")])
-    'SELECT $this WHERE { VALUES (?this) { (<urn:x>) } $this a ?c }'
-    >>> with_focus_values("SELECT ?c WHERE { $this a ?c }", [URIRef("urn:x")]) is None
-    True
-    """
-    if not _PROJECTS_THIS.search(query) or _UNSUPPORTED.search(query):
+
+def _refused(text: str) -> bool:
+    """Whether the SHACL processor refuses the query (``MINUS``, ``VALUES``, ``SERVICE``,
+    ``AS`` of a pre-bound variable): it is left to the processor, which says so."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper as Helper
+
+    if any(r.search(text) for r in (
+        Helper.has_minus_regex, Helper.has_values_regex, Helper.has_service_regex,
+    )):
+        return True
+    rebound = Helper.has_as_var_regex.search(text)
+    return rebound is not None and rebound.group(1) in ("this", "shapesGraph", "currentShape")
+
+
+def compile_constraint(
+    shapes: Graph, shape: Node, constraint: Node, focus: str, severity: Node
+) -> Check | None:
+    """The :class:`~rustbelt_kg.shacl_core.Check` of SPARQL ``constraint`` of node shape
+    ``shape`` whose focus nodes ``focus`` (a graph pattern binding ``?this``) gives, or
+    ``None`` when it must run node by node (module docstring)."""
+    from rustbelt_kg.shacl_core import Check  # noqa: F811 - the class, at run time
+
+    if (constraint, SH.deactivated, None) in shapes or (constraint, SH.ask, None) in shapes:
         return None
-    return with_values(query, ["this"], [[n] for n in nodes])
-
-
-def _rows_by_focus_node(
-    component: Any, constraint: Any, target_graph: Any, focus_nodes: list[Node]
-) -> dict[Node, list[Any]] | None:
-    """The rows of ``constraint`` for every focus node, by focus node; ``None`` when the
-    constraint must run node by node."""
-    if not focus_nodes:
-        return {}
-    bindings, text = constraint.pre_bind_variables(focus_nodes[0])
-    if "this" not in bindings or set(bindings) - {"this", "currentShape"}:
+    selects = list(shapes.objects(constraint, SH.select))
+    if len(selects) != 1:
         return None
-    shared = {k: v for k, v in bindings.items() if k != "this"}
-    rows: dict[Node, list[Any]] = {}
-    for start in range(0, len(focus_nodes), BATCH):
-        batch = focus_nodes[start:start + BATCH]
-        query = with_focus_values(text, batch)
-        if query is None:
-            return None
-        found = component._validate_sparql_query(
-            constraint.apply_prefixes(query), shared, target_graph
-        )
-        for row in found:
-            if len(row) != 4 or row[0] is None:
-                return None  # a ?failure, or a row without $this
-            rows.setdefault(row[0], []).append(row)
-    return rows
+    text = str(selects[0])
+    if not PROJECTS_THIS.search(text) or _UNSUPPORTED.search(text) or _refused(text):
+        return None
+    query = at_group_head(text, ["this"], focus)
+    if query is None:
+        return None
+    return Check(
+        query=f"{_prefixes(shapes, constraint)}\n{query}",
+        shape=shape,
+        component=SH.SPARQLConstraintComponent,
+        severity=severity,
+        messages=tuple(m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)),
+        constraint=constraint,
+        extra_messages=tuple(
+            m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)
+        ),
+    )
 
 
-@contextlib.contextmanager
-def all_focus_nodes_at_once() -> Iterator[None]:
-    """Inside the block, pyshacl evaluates SHACL-SPARQL constraints once over all their focus
-    nodes where that gives the same results (see the module docstring)."""
-    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
-
-    original = SPARQLBasedConstraint._evaluate_sparql_constraint
-
-    def evaluate(self: Any, constraint: Any, target_graph: Any, focus_values: dict) -> Any:
-        rows = _rows_by_focus_node(self, constraint, target_graph, list(focus_values))
-        if rows is None:
-            return original(self, constraint, target_graph, focus_values)
-
-        def lookup(query: str, bindings: dict, graph: Any) -> list[Any]:
-            return rows.get(bindings["this"], []) if "this" in bindings else []
-
-        self._validate_sparql_query = lookup
-        try:
-            return original(self, constraint, target_graph, focus_values)
-        finally:
-            del self._validate_sparql_query
-
-    SPARQLBasedConstraint._evaluate_sparql_constraint = evaluate  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        SPARQLBasedConstraint._evaluate_sparql_constraint = original  # type: ignore[method-assign]
+def result_message(message: Literal, bound: Mapping[str, Node]) -> Literal:
+    """``message`` with each ``{?name}`` or ``{$name}`` replaced by the text of the value
+    ``bound`` gives ``name``, as the SHACL processor fills it in."""
+    text = str(message)
+    for name, value in bound.items():
+        text = re.sub(f"{{[?$]{name}}}", str(value), text)
+    return Literal(text)

@@ -22,17 +22,21 @@ from collections.abc import Mapping, Sequence
 
 from rdflib.term import Literal, Node, URIRef
 
-__all__ = ["bind_by_values", "with_values"]
+__all__ = ["at_group_head", "bind_by_values", "with_values"]
 
-#: Strings, IRIs and comments (whose brackets do not count), brackets and variables.
-_TOKENS = re.compile(
+#: Strings, IRIs and comments: their words and brackets are not the query's.
+_QUOTED = (
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\s]*>'
     r"|#[^\n]*"
-    r"|\bEXISTS\s*\{"
+)
+#: Strings, IRIs and comments (whose brackets do not count), brackets and variables.
+_TOKENS = re.compile(
+    _QUOTED
+    + r"|\bEXISTS\s*\{"
     r"|[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+"
     r"|[{}()]",
     re.DOTALL | re.IGNORECASE,
@@ -44,6 +48,12 @@ _MANY_ROWS = re.compile(
 )
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def _masked(query: str) -> str:
+    """``query`` with its strings, IRIs and comments blanked out, so that their words (a
+    header comment's "describe", a string's "MINUS") are not read as keywords."""
+    return re.sub(_QUOTED, lambda m: " " * len(m.group()), query, flags=re.DOTALL)
 
 
 def _head(query: str, names: set[str]) -> int | None:
@@ -84,23 +94,35 @@ def with_values(
     ...             [[URIRef("urn:a")]]) is None
     True
     """
-    code = _TOKENS.sub(lambda m: " " * len(m.group()) if m.group()[0] == "#" else m.group(),
-                       query)  # comments blanked out: their words are no keywords
+    if not all(isinstance(t, URIRef | Literal) for row in rows for t in row):
+        return None
+    variables = " ".join("?" + n for n in names)
+    body = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in rows)
+    return at_group_head(query, names, f"VALUES ({variables}) {{ {body} }}", many=len(rows) > 1)
+
+
+def at_group_head(
+    query: str, names: Sequence[str], pattern: str, *, many: bool = True
+) -> str | None:
+    """``query`` with ``pattern``, which binds ``names``, joined at the head of its ``WHERE``
+    group, or ``None`` when that would not give the rows that pre-binding them gives (the
+    module docstring; ``many``: the pattern binds more than one row).
+
+    >>> at_group_head("SELECT ?x WHERE { ?x a ?c }", ["x"], "?x ?p ?o .")
+    'SELECT ?x WHERE { ?x ?p ?o . ?x a ?c }'
+    """
+    code = _masked(query)
     form = _FORM.search(code)
     if form is None or form.group(1).upper() not in ("SELECT", "ASK"):
         return None
     if _NEVER.search(code) or len(_SELECT.findall(code)) > 1:
         return None
-    if len(rows) > 1 and _MANY_ROWS.search(code):
-        return None
-    if not all(isinstance(t, URIRef | Literal) for row in rows for t in row):
+    if many and _MANY_ROWS.search(code):
         return None
     head = _head(query, set(names))
     if head is None:
         return None
-    variables = " ".join("?" + n for n in names)
-    body = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in rows)
-    return f"{query[:head]} VALUES ({variables}) {{ {body} }}{query[head:]}"
+    return f"{query[:head]} {pattern}{query[head:]}"
 
 
 def bind_by_values(query: str, bindings: Mapping[str, Node]) -> str | None:

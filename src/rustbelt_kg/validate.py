@@ -1,4 +1,4 @@
-"""SHACL validation (pyshacl) behind a typed :class:`ValidationResult`, and readable reports.
+"""SHACL validation behind a typed :class:`ValidationResult`, and readable reports.
 
 :func:`validate` checks the union of the data's graphs, with the ontology merged in, against a
 shapes graph. Subclass targeting follows ``rdfs:subClassOf`` in that merged graph, as SHACL
@@ -6,27 +6,26 @@ defines ``sh:targetClass`` and ``sh:class``, so no inference runs: RDFS inferenc
 every object of ``rbo:foundedBy`` a person (its ``rdfs:range``) and make "a company's founder
 is a person" impossible to violate.
 
-pyshacl evaluates SHACL-SPARQL with rdflib, which parses each query again for every focus
-node (about 25 ms each: seconds for the article). So validation runs in two passes: the core
-constraints on the rdflib graph, and the node shapes' ``sh:sparql`` constraints on an
-in-memory Oxigraph copy of it (pyshacl's Oxigraph backend); the reports are merged into one.
-Each constraint is checked in one pass only. Oxigraph pre-binds ``$this`` by substitution,
-which differs from SHACL's pre-binding in two places (``bound($this)`` is false, and
-``BIND($this AS ?x)`` leaves ``?x`` unbound), so a node shape whose queries do either stays in
-the rdflib pass. A constraint runs once over all its focus nodes where that gives the same
-rows (:mod:`rustbelt_kg.shacl_sparql`), not once per node. Prefixes declared by an ontology
-that a ``sh:prefixes`` value imports (``owl:imports``) are added to that value first, as SHACL
-defines and pyshacl does not.
-The W3C SHACL test suite runs through this path (``tests/test_w3c_shacl.py``).
+The data is held once, in an in-memory Oxigraph store: its default graph the union, its named
+graphs where each triple comes from (for :func:`validate_quads`, the project's graphs; a plain
+graph is one graph). Node shapes compile into one SPARQL query per constraint, run once over
+all the shape's focus nodes (:mod:`rustbelt_kg.shacl_core`, :mod:`rustbelt_kg.shacl_sparql`),
+and their rows become the results pyshacl would give (:mod:`rustbelt_kg.shacl_report`); every
+shape of the project compiles. A shape that does not is checked by pyshacl
+(:mod:`rustbelt_kg.shacl_fallback`) on an rdflib copy, made only then. Prefixes declared by an
+ontology that a ``sh:prefixes`` value imports (``owl:imports``) are added to that value first,
+as SHACL defines and pyshacl does not. The W3C SHACL test suite runs through this path
+(``tests/test_w3c_shacl.py``), and every example of the project's shapes gives the report
+pyshacl gives.
 
-:meth:`ValidationResult.render` groups violations by entity and names the claim and article
-sentence behind each failing fact. :class:`RudofValidator` runs a second engine, rudof.
+:meth:`ValidationResult.render` groups violations by entity and names the claim and the
+sentence of its source behind each failing fact. :class:`RudofValidator` runs a second
+engine, rudof.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +33,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.paths import Path as RdfPath
 from rdflib.term import Node
 
 from rustbelt_kg import namespaces
-from rustbelt_kg.errors import RustbeltError, ShapesTooDeep, ShapesUnusable
-from rustbelt_kg.shacl_sparql import all_focus_nodes_at_once
+from rustbelt_kg.errors import RustbeltError
+from rustbelt_kg.shacl_core import compile_shapes
+from rustbelt_kg.shacl_fallback import Fallback
+from rustbelt_kg.shacl_report import merge_report, new_report, run_checks
+from rustbelt_kg.terms import from_oxigraph, to_oxigraph_quad
 
 if TYPE_CHECKING:
     from rustbelt_kg.provenance import Evidence
@@ -54,6 +57,7 @@ __all__ = [
     "Violation",
     "load_shapes",
     "validate",
+    "validate_quads",
     "validate_with_rudof",
 ]
 
@@ -90,13 +94,17 @@ class ValidationResult:
     violations: list[Violation]
     report_graph: Graph
 
-    def render(self, dataset: Graph | Dataset, source_text: str | None = None) -> str:
+    def render(
+        self, dataset: Graph | Dataset, texts: Mapping[str, str] | str | None = None
+    ) -> str:
         """A readable report, grouped by entity, naming the claim and sentence behind each fact.
 
-        ``dataset`` holds the claim graphs and ``rbg:provenance``; with ``source_text`` (the
-        article) each claim is shown by its full sentence, else by its quote.
+        ``dataset`` holds the claim graphs and ``rbg:provenance``; ``texts`` maps each source
+        text node to its text (:func:`rustbelt_kg.sources.texts`; one string stands for the
+        text of every claim). A claim is shown by the full sentence of its own source's text
+        that holds its quote, else by its quote.
         """
-        return _Report(dataset, source_text).render(self)
+        return _Report(dataset, texts).render(self)
 
 
 def load_shapes(paths: Iterable[Path]) -> Graph:
@@ -127,100 +135,92 @@ def validate(
     return Validator(shapes, ontology).validate(data)
 
 
+def validate_quads(quads: Iterable[Any], shapes: Graph) -> ValidationResult:
+    """Validate the union of ``quads`` (rdflib ``(s, p, o, g)`` tuples or pyoxigraph quads, the
+    ontology's graph among them) against ``shapes``; ``sh:maxCount`` counts per source."""
+    ontology: list[ox.Quad] = []
+    data: list[ox.Quad] = []
+    for quad in quads:
+        quad = quad if isinstance(quad, ox.Quad) else to_oxigraph_quad(quad)
+        graph = quad.graph_name
+        is_ontology = isinstance(graph, ox.NamedNode) and graph.value == namespaces.ONTOLOGY_GRAPH
+        (ontology if is_ontology else data).append(quad)
+    return Validator(shapes).validate_oxigraph(data, ontology)
+
+
+#: The graph that holds the data of a plain graph, so that each triple has a graph.
+_DATA_GRAPH = ox.NamedNode("urn:x-rustbelt-kg:validation:data")
+
+
 class Validator:
-    """Shapes and ontology prepared once, for validating many data graphs (as :func:`validate`)."""
+    """Shapes and ontology prepared once, for validating many data graphs (as :func:`validate`).
+
+    Node shapes that compile (:mod:`rustbelt_kg.shacl_core`) run as one SPARQL query per
+    constraint on an Oxigraph store holding the data once; the others run through pyshacl on
+    an rdflib copy, made only when there are such shapes.
+    """
 
     def __init__(self, shapes: Graph, ontology: Graph | None = None) -> None:
         self.shapes = shapes = _with_imported_prefixes(shapes)
-        self.ontology = [(s, p, _plain(o)) for s, p, o in ontology or ()]
-        self.ontology_quads = [_to_oxigraph(triple) for triple in self.ontology]
-        self.sparql_shapes = sorted(  # node shapes: a property shape has no focus nodes alone
-            str(s) for s in set(shapes.subjects(SH.sparql, None))
-            if isinstance(s, URIRef) and (s, SH.path, None) not in shapes
-            and not any(_prebinds_unlike_shacl(shapes, c) for c in shapes.objects(s, SH.sparql))
-        )
-        on_oxigraph = {URIRef(s) for s in self.sparql_shapes}
-        self.core_shapes = Graph()
-        self.core_shapes += (
-            (s, p, o) for s, p, o in shapes if p != SH.sparql or s not in on_oxigraph
-        )
-        self.sparql_pass_shapes = Graph()  # the same shapes, without their core constraints
-        self.sparql_pass_shapes += (
-            (s, p, o) for s, p, o in shapes if s not in on_oxigraph or p in _SPARQL_PASS_KEEPS
-        )
+        self.ontology = [to_oxigraph_quad((s, p, o, None)) for s, p, o in ontology or ()]
+        self.compiled, left = compile_shapes(shapes)
+        self.rest: Fallback | None = None  # the shapes pyshacl checks, the compiled untargeted
+        if left:
+            compiled = {c.node for c in self.compiled}
+            rest = Graph(bind_namespaces="none")
+            rest += (
+                (s, p, o) for s, p, o in shapes
+                if s not in compiled or p not in _TARGET_PREDICATES
+            )
+            self.rest = Fallback(rest)
 
     def validate(self, data: Graph | Dataset) -> ValidationResult:
         """Validate ``data``: a graph, or a dataset standing for the union of its graphs."""
+        if isinstance(data, Dataset):
+            quads = [to_oxigraph_quad((s, p, o, _graph_name(g)))
+                     for s, p, o, g in data.quads((None, None, None, None))]
+        else:
+            quads = [to_oxigraph_quad((s, p, o, URIRef(_DATA_GRAPH.value))) for s, p, o in data]
+        return self.validate_oxigraph(quads, self.ontology)
 
-        triples = [(s, p, _plain(o)) for s, p, o in _triples(data)]
-        graph = Graph(bind_namespaces="none")
-        graph += triples
-        graph += self.ontology
-        runs = [_pyshacl(graph, shacl_graph=self.core_shapes, inference="none", inplace=True)]
-        if self.sparql_shapes:
-            store = ox.Store()
-            store.extend([*map(_to_oxigraph, triples), *self.ontology_quads])
-            with all_focus_nodes_at_once():
-                runs.append(_pyshacl(
-                    cast(Any, store), shacl_graph=self.sparql_pass_shapes, inference="none",
-                    inplace=True, use_shapes=self.sparql_shapes,
-                ))
-        report = _merge_reports([run[1] for run in runs])
+    def validate_oxigraph(
+        self, quads: list[ox.Quad], ontology: list[ox.Quad] = ()  # type: ignore[assignment]
+    ) -> ValidationResult:
+        """Validate the union of pyoxigraph ``quads`` with ``ontology`` merged in."""
+        store = ox.Store()
+        store.bulk_extend(q if not isinstance(q.graph_name, ox.DefaultGraph)
+                          else ox.Quad(q.subject, q.predicate, q.object, _DATA_GRAPH)
+                          for q in quads)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                          for q in [*quads, *ontology])
+        report = new_report()
+        conforms = run_checks(store, self.compiled, self.shapes, report)
+        del store
+        if self.rest is not None:
+            union = [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                     for q in [*quads, *ontology]]
+            graph = Graph(bind_namespaces="none")
+            graph += ((from_oxigraph(q.subject), from_oxigraph(q.predicate),
+                       _plain(from_oxigraph(q.object))) for q in union)
+            for rest_conforms, rest_report in self.rest.run(graph, union):
+                conforms = conforms and rest_conforms
+                merge_report(report, rest_report)
+        report.set((report.value(None, RDF.type, SH.ValidationReport) or BNode(),
+                    SH.conforms, Literal(conforms)))
         violations = sorted(
             _violations(report, self.shapes),
             key=lambda v: (str(v.focus_node), str(v.node_shape), str(v.source_shape), v.message),
         )
-        conforms = all(bool(run[0]) for run in runs)
         return ValidationResult(conforms=conforms, violations=violations, report_graph=report)
 
 
-def _pyshacl(data: Any, **options: Any) -> tuple[bool, Graph]:
-    """One pyshacl run: (conforms, report graph). pyshacl's failures stop here as the
-    project's errors: a shape chain deeper than it follows is :class:`ShapesTooDeep`
-    (exit 6), a failure it returns in the report's place is :class:`ShapesUnusable`."""
-    import pyshacl
-    from pyshacl.errors import ReportableRuntimeError
-
-    try:
-        conforms, report, text = pyshacl.validate(data, **options)
-    except ReportableRuntimeError as error:
-        message = str(getattr(error, "message", error))
-        if message.startswith("Validation path too deep"):
-            chain = message.split("\n", 1)[-1].split(" -> ")
-            raise ShapesTooDeep(
-                "the shapes refer to shapes deeper than the SHACL processor follows "
-                f"(the chain starts {' -> '.join(chain[:4])} ...); make the chain shorter",
-                limit="pyshacl validation depth",
-            ) from error
-        raise ShapesUnusable(f"the SHACL processor cannot use the shapes: {message}") from error
-    if not isinstance(report, Graph):  # pyshacl returns a ValidationFailure in its place
-        raise ShapesUnusable(f"the SHACL processor cannot use the shapes: {text}")
-    return bool(conforms), report
+_TARGET_PREDICATES = {SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf}
 
 
-#: What a node shape keeps in the SHACL-SPARQL pass: its targets, its SPARQL constraints and
-#: what they use (a shape may be its own constraint); its core constraints are checked in the
-#: core pass.
-_SPARQL_PASS_KEEPS = {
-    RDF.type, SH.target, SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf,
-    SH.sparql, SH.select, SH.ask, SH.prefixes, SH.declare, SH.deactivated, SH.severity,
-    SH.message,
-}
-#: ``bound()`` of a pre-bound variable, or ``BIND`` of one alone: see the module docstring.
-_UNLIKE_SHACL_PREBINDING = re.compile(
-    r"\bbound\s*\(\s*[?$](?:this|value|currentShape|shapesGraph)\s*\)"
-    r"|\bBIND\s*\(\s*[?$](?:this|value|currentShape|shapesGraph)\s+AS\b",
-    re.IGNORECASE,
-)
-
-
-def _prebinds_unlike_shacl(shapes: Graph, constraint: Node) -> bool:
-    """Whether the query of a SPARQL constraint pre-binds differently on Oxigraph."""
-    return any(
-        _UNLIKE_SHACL_PREBINDING.search(str(query))
-        for predicate in (SH.select, SH.ask)
-        for query in shapes.objects(constraint, predicate)
-    )
+def _graph_name(graph: Node | Graph | None) -> Node | None:
+    """The name of a graph of an rdflib dataset's quads, ``None`` for its default graph."""
+    name = getattr(graph, "identifier", graph)
+    return None if name is None or str(name) == str(DATASET_DEFAULT_GRAPH_ID) else name
 
 
 def _with_imported_prefixes(shapes: Graph) -> Graph:
@@ -248,41 +248,9 @@ def _with_imported_prefixes(shapes: Graph) -> Graph:
 # -- inputs and outputs ---------------------------------------------------------------------
 
 
-def _triples(data: Graph) -> Iterator[tuple[Node, Node, Node]]:
-    if isinstance(data, Dataset):
-        yield from ((s, p, o) for s, p, o, _ in data.quads((None, None, None, None)))
-    else:
-        yield from data
-
-
 def _plain(term: Node) -> Node:
     """``"x"^^xsd:string`` as ``"x"`` (rdflib tells them apart; RDF 1.1 does not)."""
     return Literal(str(term)) if isinstance(term, Literal) and term.datatype == XSD.string else term
-
-
-def _to_oxigraph(triple: tuple[Node, Node, Node]) -> ox.Quad:
-    from rustbelt_kg.store import to_oxigraph
-
-    s, p, o = (to_oxigraph(term) for term in triple)
-    return ox.Quad(cast(ox.NamedNode, s), cast(ox.NamedNode, p), o, ox.DefaultGraph())
-
-
-def _merge_reports(reports: list[Graph]) -> Graph:
-    merged = Graph(bind_namespaces="none")
-    for prefix, iri in namespaces.PREFIXES.items():
-        merged.bind(prefix, iri)
-    report_node = BNode()
-    merged.add((report_node, RDF.type, SH.ValidationReport))
-    conforms = True
-    for report in reports:
-        nodes = set(report.subjects(RDF.type, SH.ValidationReport))
-        for node in nodes:
-            conforms = conforms and bool(report.value(node, SH.conforms, default=Literal(True)))
-            for result in report.objects(node, SH.result):
-                merged.add((report_node, SH.result, result))
-        merged += ((s, p, o) for s, p, o in report if s not in nodes)
-    merged.add((report_node, SH.conforms, Literal(conforms)))
-    return merged
 
 
 _MODIFIERS = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
@@ -393,11 +361,11 @@ def _quoted(text: str) -> str:
 class _Report:
     """Renders a :class:`ValidationResult` against the dataset its data came from."""
 
-    def __init__(self, dataset: Graph, source_text: str | None) -> None:
+    def __init__(self, dataset: Graph, texts: Mapping[str, str] | str | None) -> None:
         from rustbelt_kg.provenance import evidence
 
         self.dataset = dataset
-        self.source_text = source_text
+        self.texts = texts
         self.manager = NamespaceManager(Graph(bind_namespaces="none"), bind_namespaces="none")
         for prefix, iri in namespaces.PREFIXES.items():
             self.manager.bind(prefix, iri)
@@ -461,8 +429,10 @@ class _Report:
         item = self.evidence.get(claim)
         if item is None or item.exact is None:
             return "no quote recorded for this claim"
-        if self.source_text is not None and item.start is not None:
-            sentence = sentence_at(self.source_text, item.start, item.end)
+        text = self.texts if not isinstance(self.texts, Mapping) else (
+            self.texts.get(item.source or ""))
+        if text is not None and item.start is not None and item.end is not None:
+            sentence = sentence_at(text, item.start, item.end)
             if sentence is not None:
                 return f"sentence: {_quoted(sentence.text)}"
         return f"quote: {_quoted(item.exact)}"

@@ -587,7 +587,8 @@ def add_source(app: App, file: Path, title: str, published: str, publisher: str,
 def anchor(app: App, check_only: bool) -> None:
     """Derive every quote's offsets, prefix and suffix from its words and write them in.
 
-    Only those values change in the claim files; a quote whose words are not in its source
+    Only those values change in the claim files (and the SHA-256 in the stub of a text that
+    changed); a quote whose words are not in its source
     text (an orphan, shown with the closest passage and its score) or that occurs more
     than once without a prefix or rbo:occurrence stops the command, and no file is written.
     """
@@ -596,11 +597,13 @@ def anchor(app: App, check_only: bool) -> None:
 
     project = app.project()
     report = anchor_project(project, write=not check_only)
-    if check_only and report.moved:
+    if check_only and (report.moved or report.digests):
         raise CheckFailed("quotes not anchored as derived (run rustbelt-kg anchor)",
-                          report.moved)
+                          report.moved + [f"SHA-256 of {d}" for d in report.digests])
     files = ", ".join(project.display(p) for p in report.changed) or "no file changed"
-    _emit(f"{report.quotes} quotes anchored; {len(report.moved)} re-anchored: {files}\n")
+    digests = f"; {len(report.digests)} SHA-256 updated" if report.digests else ""
+    _emit(f"{report.quotes} quotes anchored; {len(report.moved)} re-anchored{digests}: "
+          f"{files}\n")
 
 
 cli.add_command(link_command)
