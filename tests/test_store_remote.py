@@ -286,17 +286,21 @@ def test_endpoint_options_need_the_sparql_store() -> None:
     assert "--store sparql" in result.output
 
 
-@pytest.mark.parametrize("load", ["gsp", "update"])
-def test_build_and_query_through_the_command_line(load: str, tmp_path: Path) -> None:
-    with oxigraph_server(tmp_path / "data") as server:
+@pytest.mark.parametrize(("kind", "load"), [
+    ("oxigraph-server", "gsp"), ("oxigraph-server", "update"), ("virtuoso", "gsp")])
+def test_build_checks_the_data_on_a_copy_then_publishes_into_the_server(
+        kind: str, load: str, tmp_path: Path) -> None:
+    start = oxigraph_server if kind == "oxigraph-server" else virtuoso_server
+    with start(tmp_path / "data") as server:
         options = ["--store", "sparql", "--endpoint", server.endpoints.query,
                    "--update-endpoint", server.endpoints.update_url]
         if load == "gsp":
             options += ["--gsp-endpoint", str(server.endpoints.gsp)]
-        runner = CliRunner()
+        runner = CliRunner(env=dict(server.environ()))
         built = runner.invoke(cli, [*options, "build", "--no-export"])
         assert built.exit_code == 0, built.output
         assert re.search(r"stored queries +(\d+)/\1 pass", built.output), built.output
+        assert re.search(r"checked on +an embedded copy of the data", built.output)
         answer = runner.invoke(cli, [*options, "query", "founders", "--format", "csv"])
         assert answer.exit_code == 0, answer.output
         assert "wan-long" in answer.output
