@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,34 @@ def test_a_server_killed_during_a_load_keeps_the_old_content(server: Server) -> 
     assert len(store) == 6
     store.replace_all(_content("new"))
     assert _tags(store) == {"new"}
+
+
+def test_thousands_of_graphs_switch_in_one_request_and_a_kill_keeps_the_old_ones(
+        server: Server) -> None:
+    store = SparqlStore(replace(server.endpoints, load="update"), environ=server.environ(),
+                        for_build=True)
+    _OPEN.append(store)
+    store.replace_all(_content("old", graphs=2500))  # one MOVE a graph: Virtuoso refuses
+    assert _tags(store) == {"old"}
+    sent = []
+    request = store.http.request
+
+    def kill_during_the_upload(method: str, url: str, **kwargs: Any) -> Any:
+        sent.append(url)
+        if len(sent) == 4:
+            server.kill()
+        return request(method, url, **kwargs)
+
+    store.http.request = kill_during_the_upload  # type: ignore[method-assign]
+    with pytest.raises(EndpointUnavailable):
+        store.replace_all(_content("new", graphs=2500))
+    server.start()
+    store = _store(server)
+    assert _tags(store) == {"old"}
+    assert len(store.named_graphs()) == len(store) == 2500
+    store.replace_all(_content("new", graphs=3000))
+    assert _tags(store) == {"new"}
+    assert len(store.named_graphs()) == len(store) == 3000
 
 
 def test_a_loader_killed_half_way_leaves_the_old_content_and_the_next_load_cleans_up(
