@@ -33,7 +33,7 @@ from rustbelt_kg.errors import (
     UsageError,
 )
 from rustbelt_kg.stores.endpoint import Endpoints, credentials, named_endpoints
-from rustbelt_kg.stores.sparql import SparqlStore, _substituted
+from rustbelt_kg.stores.sparql import UNION, SparqlStore, _substituted
 from rustbelt_kg.terms import Quad
 
 EX = "urn:x-remote:"
@@ -165,6 +165,24 @@ def test_staging_that_fails_and_cannot_put_the_old_content_back_says_so(
             server.kill()
             raise UsageError("a check failed")
         assert "a check failed" in str(raised.value)
+
+
+def test_only_a_query_with_a_graph_pattern_carries_the_list_of_graphs(tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path / "data") as server:
+        store = _store(server)
+        store.replace_all(_content("old"))
+        assert len(store.named_graphs()) == 6  # read once, before the queries
+        sent: list[dict[str, Any]] = []
+        request = store.http.request
+
+        def recorded(method: str, url: str, **kwargs: Any) -> Any:
+            sent.append(kwargs["data"])
+            return request(method, url, **kwargs)
+
+        store.http.request = recorded  # type: ignore[method-assign]
+        assert _tags(store) == {"old"}  # a query of the union, then one of GRAPH ?g
+        assert [len(data.get("named-graph-uri", [])) for data in sent] == [0, 6]
+        assert {data["default-graph-uri"] for data in sent} == {UNION}
 
 
 # -- faults ---------------------------------------------------------------------------------

@@ -137,7 +137,8 @@ class SparqlStore(CollectsStream):
         data: dict[str, str | list[str]] = {"query": text}
         if dataset:
             data["default-graph-uri"] = UNION
-            data["named-graph-uri"] = self.named_graphs()
+            if _names_a_graph(text):  # else no named graph is read: the list is not sent
+                data["named-graph-uri"] = self.named_graphs()
         graph = form in ("construct", "describe")
         url = self.endpoints.query
         try:
@@ -396,6 +397,11 @@ def _trailing_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     names = " ".join("?" + name for name in bindings)
     row = " ".join(nt_term(term) for term in bindings.values())
     return f"{sparql}\nVALUES ({names}) {{ ({row}) }}\n"
+
+
+def _names_a_graph(sparql: str) -> bool:
+    """Whether ``sparql`` has a ``GRAPH`` pattern (a word, not in a string, IRI or comment)."""
+    return any(token.group().upper() == "GRAPH" for token in _TOKENS.finditer(sparql))
 
 
 def _copy_through(prefix: str, *, to_names: bool) -> str:
