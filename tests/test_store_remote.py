@@ -185,6 +185,27 @@ def test_only_a_query_with_a_graph_pattern_carries_the_list_of_graphs(tmp_path: 
         assert {data["default-graph-uri"] for data in sent} == {UNION}
 
 
+def test_a_build_with_a_data_problem_sends_the_server_no_update(
+        tiny_project: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with oxigraph_server(tmp_path / "data") as server:
+        options = ["--project", str(tiny_project.root), "--store", "sparql",
+                   "--endpoint", server.endpoints.query,
+                   "--update-endpoint", server.endpoints.update_url]
+        runner = CliRunner()
+        assert runner.invoke(cli, [*options, "build", "--no-export"]).exit_code == 0
+        every = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+        before = _store(server)._select(every)
+        srj = tiny_project.queries_dir / "people.srj"
+        srj.write_text(srj.read_text(encoding="utf-8").replace('"25"', '"26"'), encoding="utf-8")
+        updates: list[list[str]] = []
+        monkeypatch.setattr(SparqlStore, "_update", lambda self, steps: updates.append(steps))
+        failed = runner.invoke(cli, [*options, "build", "--no-export"])
+        assert failed.exit_code == 1, failed.output
+        assert "people: " in failed.output
+        assert updates == []
+        assert sorted(map(str, _store(server)._select(every))) == sorted(map(str, before))
+
+
 # -- faults ---------------------------------------------------------------------------------
 
 
