@@ -28,6 +28,7 @@ from rustbelt_kg.errors import (
     EndpointTimeout,
     EndpointUnavailable,
     MalformedResponse,
+    QueryTimeout,
     ResultTruncated,
     StoreError,
     UsageError,
@@ -231,15 +232,18 @@ def test_a_wrong_password_is_endpoint_auth_failed_and_writes_nothing(tmp_path: P
 
 class _Misbehaving(http.server.BaseHTTPRequestHandler):
     """A fake endpoint: /500 fails, /garbage answers what is not JSON, /slow answers after
-    two seconds, /cut and /cut-rows send Virtuoso's marks of a partial answer (time, rows)."""
+    two seconds, /cut and /cut-rows send Virtuoso's marks of a partial answer (time, rows),
+    /timed-out Virtuoso's error for a query stopped at its time limit."""
 
     def do_POST(self) -> None:  # noqa: N802 (the http.server API)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path == "/slow":
             time.sleep(2)
-        status = 500 if self.path == "/500" else 200
+        status = 500 if self.path in ("/500", "/timed-out") else 200
         body = b"<html>oops</html>" if not self.path.startswith("/cut") else (
             b'{"head": {"vars": ["g"]}, "results": {"bindings": []}}')
+        if self.path == "/timed-out":
+            body = b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query: ..."
         self.send_response(status)
         self.send_header("Content-Type", "application/sparql-results+json")
         if self.path == "/cut":
@@ -266,7 +270,7 @@ def misbehaving() -> Iterator[str]:
 
 @pytest.mark.parametrize(("path", "error"), [
     ("/500", EndpointUnavailable), ("/garbage", MalformedResponse), ("/slow", EndpointTimeout),
-    ("/cut", ResultTruncated), ("/cut-rows", ResultTruncated),
+    ("/cut", ResultTruncated), ("/cut-rows", ResultTruncated), ("/timed-out", QueryTimeout),
 ])
 def test_a_misbehaving_server_gives_a_typed_error(misbehaving: str, path: str,
                                                   error: type[Exception]) -> None:

@@ -46,8 +46,10 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import (
     EndpointRejected,
+    EndpointUnavailable,
     MalformedResponse,
     QuerySyntaxError,
+    QueryTimeout,
     ResultTruncated,
     RustbeltError,
     StoreError,
@@ -85,6 +87,9 @@ _NTRIPLES = "application/n-triples"
 #: The SQL state with which Virtuoso marks an "anytime" answer: the rows found when its
 #: MaxQueryExecutionTime ran out.
 _ANYTIME = "S1TAT"
+#: The error with which Virtuoso answers a query stopped at its MaxQueryExecutionTime
+#: before it found a row.
+_TIMED_OUT = "SR171: Transaction timed out"
 #: The words, variables, brackets, strings, IRIs and comments of a query, for substitution.
 _TOKENS = re.compile(
     r'"{3}(?:[^"\\]|\\.|"(?!""))*"{3}' r"|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"
@@ -148,6 +153,13 @@ class SparqlStore(CollectsStream):
             raise QuerySyntaxError(
                 f"the server refused the query: {error.detail}", path=None, line=None,
                 column=None) from error
+        except EndpointUnavailable as error:
+            if _TIMED_OUT not in str(error):
+                raise
+            raise QueryTimeout(
+                f"{url}: the server stopped the query at its own time limit and sent no "
+                "answer: raise its limit (Virtuoso: MaxQueryExecutionTime)",
+                limit="server time limit") from error
         if response.headers.get("x-sparql-maxrows"):
             raise ResultTruncated(
                 f"{url}: the server cut its answer at {response.headers['x-sparql-maxrows']} "
