@@ -13,6 +13,12 @@ become live, by one symlink swap (:mod:`rustbelt_kg.livedir`; the exports are wr
 the store's fresh directory and ``dist`` links to ``build/store/dist``): a build that fails,
 crashes or is killed at any moment leaves the previous store and ``dist/`` whole.
 
+A build into a server (``--store sparql``) judges the data, not the server: the QC and
+stored queries run on an embedded copy in memory of the same quads, and the server is
+loaded and switched (atomically, :meth:`rustbelt_kg.stores.sparql.SparqlStore.staging`)
+only when they pass. Whether the server answers as SPARQL 1.1 says is what the store
+contract suite checks, with each server's known differences.
+
 Data problems (SHACL violations, failed checks or QC queries, stored queries that differ
 from their expected results) publish nothing: every step still runs, so that all of them
 are reported, and then the fresh store and exports are removed and the previous ones stay
@@ -49,9 +55,12 @@ from rustbelt_kg.query import (
 from rustbelt_kg.store import Store, open_store, staged
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rdflib import Dataset, Graph
 
     from rustbelt_kg.project import Project
+    from rustbelt_kg.stores import AnyQuad
 
 __all__ = [
     "EXPORT_NAME",
@@ -75,6 +84,12 @@ EXPORT_NAME = "rustbelt-kg"
 NO_SHAPES = (
     "no shapes: shapes/*.ttl declares no node or property shape, so nothing would be "
     "validated; restore shapes/rustbelt.shacl.ttl"
+)
+
+#: What a build into a server says its queries were checked on.
+CHECKED_ON_A_COPY = (
+    "an embedded copy of the data (the server's own answers: the store contract suite "
+    "and docs/known-differences.toml)"
 )
 
 #: What a build with data problems says after them.
@@ -109,6 +124,7 @@ class BuildSummary:
     kept_previous: bool = False
     #: How the build ran: incremental (what it reloaded and checked), or full and why.
     incremental: str = ""
+    checked_on_a_copy: bool = False  # a server's build: see _store_to_judge
 
     @property
     def ok(self) -> bool:
@@ -133,6 +149,7 @@ class BuildSummary:
             ("conforms", conforms),
             ("stored queries", f"{self.queries_passed}/{self.queries_total} pass"),
             ("QC queries", f"{self.qc_passed}/{self.qc_total} pass"),
+            *([("checked on", CHECKED_ON_A_COPY)] if self.checked_on_a_copy else []),
             ("exports", ", ".join(p.name for p in self.exports) or "none"),
             *([("build", self.incremental)] if self.incremental else []),
             ("time", f"{self.seconds:.2f} s"),
@@ -413,21 +430,22 @@ def _build_full(
         with store.writing(), contextlib.suppress(_Unpublished), \
                 contextlib.ExitStack() as publish:
             with steps.step("load"):
-                publish.enter_context(staged(store, engine_quads))
+                judge = _store_to_judge(store, engine_quads, publish)
+                summary.checked_on_a_copy = judge is not store
             dist, dist_in_store = (
                 _staged_dist(project, store, publish) if exports else (None, False))
             if dist is not None:
                 with steps.step("exports"):
                     written = write_exports(
                         engine_quads, dist, EXPORT_NAME, progress=steps.item,
-                        union_ntriples=getattr(store, "union_ntriples", None),
+                        union_ntriples=getattr(judge, "union_ntriples", None),
                     )
                 summary.exports = [project.dist_dir / path.name for path in written]
             with steps.step("QC queries"):
-                _run_qc(summary, store, qc_queries)
+                _run_qc(summary, judge, qc_queries)
             with steps.step("stored queries"):
                 summary.queries_passed, summary.queries_total, mismatches = run_stored_queries(
-                    project, store, queries, steps
+                    project, judge, queries, steps
                 )
             if mismatches:
                 summary.problems.append(
@@ -442,6 +460,9 @@ def _build_full(
             if summary.problems:
                 summary.kept_previous, summary.exports = True, []
                 raise _Unpublished
+            if judge is not store:
+                with steps.step("publish"):
+                    publish.enter_context(staged(store, engine_quads))
         if dist_in_store and not summary.kept_previous:
             _link_dist_into_the_store(project)
     finally:
@@ -451,6 +472,25 @@ def _build_full(
 
 #: Where ``dist`` points when the exports live inside the store's directory.
 _DIST_IN_STORE = "dist"
+
+
+def _store_to_judge(
+    store: Store, engine_quads: Iterable[AnyQuad], publish: contextlib.ExitStack
+) -> Store:
+    """The store the QC and stored queries judge the data on: ``store`` itself, staged; or,
+    for a server (``store.checks_on_a_copy``), an embedded Oxigraph copy in memory of the
+    same quads, so that the build judges the data and not the server's SPARQL (which the
+    store contract suite judges, with its known differences). The server is then loaded
+    only when the data passes."""
+    if not getattr(store, "checks_on_a_copy", False):
+        publish.enter_context(staged(store, engine_quads))
+        return store
+    from rustbelt_kg.store import OxigraphStore
+
+    copy = OxigraphStore()
+    copy.replace_all(engine_quads)
+    publish.callback(copy.close)
+    return copy
 
 
 def _staged_dist(

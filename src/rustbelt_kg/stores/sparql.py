@@ -16,13 +16,18 @@ that dataset in the protocol's own parameters: ``default-graph-uri`` the union,
 setting is needed. A query with its own ``FROM`` or ``FROM NAMED`` is sent as written.
 
 **Atomic replace.** A load writes into fresh graphs (``urn:x-rustbelt-kg:staging:TOKEN:N``)
-that no query reads; then one UPDATE request moves the live graphs aside
-(``urn:x-rustbelt-kg:previous:TOKEN:N``), moves the fresh ones to their names and writes the
-new list. Servers run one UPDATE request as one transaction (Oxigraph; Virtuoso commits at
-the end of the request), so a reader sees the old content or the new one, never a mix; a
-load killed before that request leaves the old content live, and its fresh graphs are
-removed by the next load. :meth:`SparqlStore.staging` keeps the previous content until its
-block ends: on an error it is moved back, in one request again.
+that no query reads, with a map graph (``...:TOKEN:map``) naming the graph each stands for;
+then one UPDATE request copies the live graphs aside (``urn:x-rustbelt-kg:previous:TOKEN:N``,
+through a map of their own), empties them, copies the fresh ones to their names and writes
+the new list. Each of those is one step for every graph at once (an ``INSERT``/``DELETE``
+joined with the map), so the request is the same handful of steps for 6 graphs or 6,000
+(Virtuoso refuses an UPDATE whose SQL translation passes 10,000 lines, which one ``MOVE``
+per graph reaches at about a thousand graphs). Servers run one UPDATE request as one
+transaction (Oxigraph; Virtuoso commits at the end of the request), so a reader sees the old
+content or the new one, never a mix; a load killed before that request leaves the old
+content live, and its fresh graphs are removed by the next load.
+:meth:`SparqlStore.staging` keeps the previous content until its block ends: on an error it
+is put back, in one request again.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from rustbelt_kg import namespaces
 from rustbelt_kg.errors import (
     EndpointRejected,
+    EndpointUnavailable,
     MalformedResponse,
     QuerySyntaxError,
+    QueryTimeout,
     ResultTruncated,
     RustbeltError,
     StoreError,
@@ -66,17 +73,23 @@ SOURCE_DEFAULT_GRAPH = _OWN + "default-graph"
 _STAGING = _OWN + "staging:"
 _PREVIOUS = _OWN + "previous:"
 _LISTED = _OWN + "Graph"  # the class of a data graph in GRAPHS
+_AT = _OWN + "heldIn"  # in a map graph: <graph> _AT <the graph that holds its triples>
 #: The most N-Triples bytes one load request carries.
 BATCH_BYTES = 1 << 20
 #: The most triples one ``INSERT DATA`` carries: Virtuoso refuses an update whose SQL
 #: translation passes 10,000 lines (about 2,000 triples).
 BATCH_TRIPLES = 500
+#: The most graphs one request of leftovers' removal drops.
+BATCH_GRAPHS = 200
 
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 #: The SQL state with which Virtuoso marks an "anytime" answer: the rows found when its
 #: MaxQueryExecutionTime ran out.
 _ANYTIME = "S1TAT"
+#: The error with which Virtuoso answers a query stopped at its MaxQueryExecutionTime
+#: before it found a row.
+_TIMED_OUT = "SR171: Transaction timed out"
 #: The words, variables, brackets, strings, IRIs and comments of a query, for substitution.
 _TOKENS = re.compile(
     r'"{3}(?:[^"\\]|\\.|"(?!""))*"{3}' r"|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"
@@ -90,6 +103,10 @@ _ASK_COLUMN = "__ASK_RETVAL"
 
 class SparqlStore(CollectsStream):
     """A store on a remote server; ``for_build`` does not ask the server for its content."""
+
+    #: A build checks the data on an embedded copy, then loads the server
+    #: (:mod:`rustbelt_kg.build`): the server's own answers are the contract suite's to judge.
+    checks_on_a_copy = True
 
     def __init__(self, endpoints: Endpoints, *, environ: Mapping[str, str] = os.environ,
                  for_build: bool = False) -> None:
@@ -125,7 +142,8 @@ class SparqlStore(CollectsStream):
         data: dict[str, str | list[str]] = {"query": text}
         if dataset:
             data["default-graph-uri"] = UNION
-            data["named-graph-uri"] = self.named_graphs()
+            if _names_a_graph(text):  # else no named graph is read: the list is not sent
+                data["named-graph-uri"] = self.named_graphs()
         graph = form in ("construct", "describe")
         url = self.endpoints.query
         try:
@@ -135,6 +153,13 @@ class SparqlStore(CollectsStream):
             raise QuerySyntaxError(
                 f"the server refused the query: {error.detail}", path=None, line=None,
                 column=None) from error
+        except EndpointUnavailable as error:
+            if _TIMED_OUT not in str(error):
+                raise
+            raise QueryTimeout(
+                f"{url}: the server stopped the query at its own time limit and sent no "
+                "answer: raise its limit (Virtuoso: MaxQueryExecutionTime)",
+                limit="server time limit") from error
         if response.headers.get("x-sparql-maxrows"):
             raise ResultTruncated(
                 f"{url}: the server cut its answer at {response.headers['x-sparql-maxrows']} "
@@ -189,13 +214,12 @@ class SparqlStore(CollectsStream):
 
     def add_quads(self, quads: Iterable[AnyQuad]) -> None:
         """Add quads: written into fresh graphs, then added to the live ones in one request."""
-        token, staged = self._upload(quads)
-        listed = sorted(set(self._listed()) | set(staged))
-        steps = [f"ADD SILENT GRAPH <{s}> TO GRAPH {iri_ref(g)}" for g, s in staged.items()]
-        steps += [f"ADD SILENT GRAPH <{_STAGING}{token}:union> TO GRAPH <{UNION}>"]
-        self._update(steps + _list_graphs(listed) + [f"DROP SILENT GRAPH <{s}>"
-                     for s in [*staged.values(), f"{_STAGING}{token}:union"]])
+        token = self._upload(quads)
+        self._update([_copy_through(_STAGING + token, to_names=True),
+                      f"ADD SILENT GRAPH <{_STAGING}{token}:union> TO GRAPH <{UNION}>",
+                      *_list_through(_STAGING + token)])
         self._graphs = None
+        self._drop_generation(token)
 
     def replace_all(self, quads: Iterable[AnyQuad]) -> None:
         """Replace the whole content atomically: a failed or killed load changes nothing."""
@@ -206,53 +230,79 @@ class SparqlStore(CollectsStream):
     def staging(self, quads: Iterable[AnyQuad]) -> Iterator[None]:
         """Load ``quads`` into fresh graphs and make them live in one request; inside the
         block they are what queries see, and when the block ends with an error the previous
-        content is made live again (one request again)."""
+        content is made live again (one request again).
+
+        The switch is a fixed handful of steps whatever the number of graphs: each copies
+        or clears every graph a map graph names (:func:`_copy_through`), so the request
+        stays far below Virtuoso's limit on the size of one UPDATE at thousands of graphs.
+        """
         self._remove_leftovers()
-        old = [*self._listed_or_empty(), UNION, GRAPHS]
-        token, staged = self._upload(quads)
-        aside = {g: f"{_PREVIOUS}{token}:{n}" for n, g in enumerate(old)}
-        switch = [f"MOVE SILENT GRAPH {iri_ref(g)} TO GRAPH <{a}>" for g, a in aside.items()]
-        switch += [f"MOVE SILENT GRAPH <{s}> TO GRAPH {iri_ref(g)}" for g, s in staged.items()]
-        switch += [f"MOVE SILENT GRAPH <{_STAGING}{token}:union> TO GRAPH <{UNION}>"]
-        self._update(switch + _list_graphs(sorted(staged)))
+        old = self._listed_or_empty()
+        token = self._upload(quads)
+        new, aside = _STAGING + token, _PREVIOUS + token
+        self._put(f"{aside}:map", [f"{iri_ref(g)} <{_AT}> <{aside}:{n}> .\n"
+                                   for n, g in enumerate(old)])
+        self._update([
+            _copy_through(aside, to_names=False), _clear_through(aside, names=True),
+            f"MOVE SILENT GRAPH <{UNION}> TO GRAPH <{aside}:union>",
+            f"MOVE SILENT GRAPH <{GRAPHS}> TO GRAPH <{aside}:graphs>",
+            _copy_through(new, to_names=True),
+            f"MOVE SILENT GRAPH <{new}:union> TO GRAPH <{UNION}>",
+            *_list_through(new),
+        ])
         self._graphs = None
         try:
             yield
         except BaseException as failure:
-            back = [f"DROP SILENT GRAPH {iri_ref(g)}" for g in [*staged, UNION, GRAPHS]]
-            back += [f"MOVE SILENT GRAPH <{a}> TO GRAPH {iri_ref(g)}" for g, a in aside.items()]
             self._graphs = None
             try:
-                self._update(back)
+                self._update([
+                    _clear_through(new, names=True),
+                    f"DROP SILENT GRAPH <{UNION}>", f"DROP SILENT GRAPH <{GRAPHS}>",
+                    _copy_through(aside, to_names=True),
+                    f"MOVE SILENT GRAPH <{aside}:union> TO GRAPH <{UNION}>",
+                    f"MOVE SILENT GRAPH <{aside}:graphs> TO GRAPH <{GRAPHS}>",
+                ])
             except RustbeltError as error:
                 raise StoreError(
                     f"{failure}\nand the previous content could not be put back ({error}): "
                     "the new content is live; build again") from failure
+            self._drop_generation(token)
             raise
-        self._update([f"DROP SILENT GRAPH <{a}>" for a in aside.values()])
+        self._drop_generation(token)
 
     def _listed_or_empty(self) -> list[str]:
         self._graphs = None
         return self._listed()
 
+    def _drop_generation(self, token: str) -> None:
+        """Remove the fresh and set-aside graphs of the load ``token``, in one request."""
+        steps = []
+        for prefix in (_STAGING + token, _PREVIOUS + token):
+            steps += [_clear_through(prefix, names=False)]
+            steps += [f"DROP SILENT GRAPH <{prefix}:{what}>" for what in ("union", "graphs", "map")]
+        self._update(steps)
+
     def _remove_leftovers(self) -> None:
-        """Drop the fresh and set-aside graphs of loads that were killed."""
+        """Drop the fresh and set-aside graphs of loads that were killed (in requests of
+        :data:`BATCH_GRAPHS` graphs: they are not live, so their removal need not be one)."""
         rows = self._select(
             "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
             f'FILTER(STRSTARTS(STR(?g), "{_STAGING}") || STRSTARTS(STR(?g), "{_PREVIOUS}")) }}')
-        if rows:
-            self._update([f"DROP SILENT GRAPH {iri_ref(str(r['g']))}" for r in rows])
+        drops = [f"DROP SILENT GRAPH {iri_ref(str(r['g']))}" for r in rows]
+        for at in range(0, len(drops), BATCH_GRAPHS):
+            self._update(drops[at:at + BATCH_GRAPHS])
 
-    def _upload(self, quads: Iterable[AnyQuad]) -> tuple[str, dict[str, str]]:
-        """Write ``quads`` into fresh graphs, in batches; their names by the graph each
-        stands for. Quads with blank nodes go last in one request, so that each blank node
-        stays one node."""
+    def _upload(self, quads: Iterable[AnyQuad]) -> str:
+        """Write ``quads`` into fresh graphs, in batches, with their union and the map of
+        the graph each stands for (``<graph> _AT <fresh graph>``); return the load's token.
+        Quads with blank nodes go last in one request, so that each blank node stays one
+        node."""
         token = uuid.uuid4().hex
         staged: dict[str, str] = {}
         union = f"{_STAGING}{token}:union"
         pending: dict[str, list[str]] = {}
         size = count = 0
-        most = BATCH_TRIPLES if self.endpoints.load_method == "update" else 1 << 62
         with_blank_nodes: dict[str, list[str]] = {}
         for s, p, o, g in _rdflib_quads(quads):
             if isinstance(g, BNode):
@@ -266,13 +316,26 @@ class SparqlStore(CollectsStream):
                 target.setdefault(graph, []).append(line)
             if target is pending:
                 size, count = size + 2 * len(line), count + 2
-                if size > BATCH_BYTES or count >= most:
+                if size > BATCH_BYTES or count >= self._most:
                     self._write(pending)
                     pending, size, count = {}, 0, 0
         self._write(pending)
         if with_blank_nodes:
             self._insert(with_blank_nodes)
-        return token, staged
+        self._put(f"{_STAGING}{token}:map",
+                  [f"{iri_ref(g)} <{_AT}> <{s}> .\n" for g, s in staged.items()])
+        return token
+
+    @property
+    def _most(self) -> int:
+        """The most triples one load request carries."""
+        return BATCH_TRIPLES if self.endpoints.load_method == "update" else 1 << 62
+
+    def _put(self, graph: str, lines: list[str]) -> None:
+        """Add ``lines`` (N-Triples) to ``graph``, in batches."""
+        most = min(self._most, BATCH_BYTES // 200)
+        for at in range(0, len(lines), most):
+            self._write({graph: lines[at:at + most]})
 
     def _write(self, batch: dict[str, list[str]]) -> None:
         if not batch:
@@ -348,11 +411,33 @@ def _trailing_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     return f"{sparql}\nVALUES ({names}) {{ ({row}) }}\n"
 
 
-def _list_graphs(graphs: list[str]) -> list[str]:
-    """The UPDATE steps that make :data:`GRAPHS` list ``graphs``."""
-    listed = " ".join(f"{iri_ref(g)} a <{_LISTED}> ." for g in graphs)
-    return [f"DROP SILENT GRAPH <{GRAPHS}>",
-            f"INSERT DATA {{ GRAPH <{GRAPHS}> {{ <{GRAPHS}> a <{_OWN}GraphList> . {listed} }} }}"]
+def _names_a_graph(sparql: str) -> bool:
+    """Whether ``sparql`` has a ``GRAPH`` pattern (a word, not in a string, IRI or comment)."""
+    return any(token.group().upper() == "GRAPH" for token in _TOKENS.finditer(sparql))
+
+
+def _copy_through(prefix: str, *, to_names: bool) -> str:
+    """The UPDATE step that copies each graph the map ``PREFIX:map`` names
+    (``<graph> _AT <held>``): from where it is held to its name, or from its name to where
+    it is to be held. One step for any number of graphs."""
+    source, target = ("?held", "?g") if to_names else ("?g", "?held")
+    return (f"INSERT {{ GRAPH {target} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"GRAPH <{prefix}:map> {{ ?g <{_AT}> ?held }} GRAPH {source} {{ ?s ?p ?o }} }}")
+
+
+def _clear_through(prefix: str, *, names: bool) -> str:
+    """The UPDATE step that empties every graph the map ``PREFIX:map`` names: the graphs by
+    their names, or where they are held."""
+    which = "?g" if names else "?held"
+    return (f"DELETE {{ GRAPH {which} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"GRAPH <{prefix}:map> {{ ?g <{_AT}> ?held }} GRAPH {which} {{ ?s ?p ?o }} }}")
+
+
+def _list_through(prefix: str) -> list[str]:
+    """The UPDATE steps that add every graph the map ``PREFIX:map`` names to :data:`GRAPHS`."""
+    return [f"INSERT DATA {{ GRAPH <{GRAPHS}> {{ <{GRAPHS}> a <{_OWN}GraphList> }} }}",
+            f"INSERT {{ GRAPH <{GRAPHS}> {{ ?g a <{_LISTED}> }} }} WHERE {{ "
+            f"GRAPH <{prefix}:map> {{ ?g <{_AT}> ?held }} }}"]
 
 
 def _table(text: str, form: str, url: str) -> ResultStream:
