@@ -266,7 +266,9 @@ def make_source(index: int, parks: int, rng: random.Random) -> Source:
             *span,
         )
         saying = rng.choice(SAYINGS)
-        surname = person.split()[0]
+        # The whole name (it carries the park's number): a surname alone repeats within a
+        # source now and then, and the same saying would then be quoted twice.
+        surname = person
         start = source.say(f"\"{saying},\" said {surname}.", "\n\n") + 1
         end = start + len(f"{saying},\" said {surname}.")
         source.claim(
