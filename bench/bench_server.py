@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import shutil
 import socket
 import statistics
@@ -313,21 +311,13 @@ async def drive(
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kib = int(meminfo.read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GB"
+    """The machine, as ``bench_build_and_query`` describes it, on one line."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_build_and_query import machine as described
+
+    m = described()
     return (
-        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
+        f"{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}"
     )
 
 
