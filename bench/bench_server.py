@@ -316,9 +316,7 @@ def machine() -> str:
     from bench_build_and_query import machine as described
 
     m = described()
-    return (
-        f"{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}"
-    )
+    return f"{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}"
 
 
 def report(outcomes: list[Outcome], clients: int, seconds: float) -> str:
